@@ -1,0 +1,169 @@
+"""Person spines: one row per source person record with standardised identifiers.
+
+Duplicate case records of one person stay separate rows here: merging them is the linkage's job
+(dedupe within each system), so that one model and one audit trail decide every merge.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from asc_linkage.core import standardise as s
+
+#: Spine columns, in order (both systems).
+SPINE_COLUMNS = [
+    "source", "source_person_id", "nhs_number", "nhs_number_flag", "forename", "forename_other",
+    "forename_nick", "surname", "surname_parts", "date_of_birth", "dob_flag", "sex", "postcode",
+    "postcode_sector", "postcode_district", "postcode_history", "ethnic_group", "ethnicity_detail",
+    "lsoa11", "imd_decile", "date_of_death", "lives_alone", "first_contact_date", "n_source_rows",
+]
+
+
+def _standardise(df: pl.DataFrame, fn: str, sn: str, dob: str, sex: str, eth: str, nhs: str, pc: str, as_of: dt.date | None) -> pl.DataFrame:
+    nhs_clean, nhs_flag = s.standardise_nhs_number(nhs)
+    dob_clean, dob_flag = s.standardise_dob(dob, as_of=as_of)
+    out = df.with_columns(
+        nhs_clean.alias("nhs_number"),
+        nhs_flag.alias("nhs_number_flag"),
+        s.standardise_forenames(fn).alias("_fn"),
+        s.standardise_surname(sn).alias("_sn"),
+        dob_clean.alias("date_of_birth"),
+        dob_flag.alias("dob_flag"),
+        s.standardise_sex(sex).alias("sex"),
+        s.standardise_ethnicity(eth).alias("_eth"),
+        s.standardise_postcode(pc).alias("postcode"),
+    ).unnest("_fn", "_sn", "_eth")
+    out = s.flag_shared_nhs(out)
+    return out.with_columns(
+        s.postcode_sector("postcode").alias("postcode_sector"),
+        s.postcode_district("postcode").alias("postcode_district"),
+    )
+
+
+def _attach_imd(df: pl.DataFrame, ref_postcode_lsoa: pl.DataFrame | None, ref_lsoa_imd: pl.DataFrame | None) -> pl.DataFrame:
+    """LSOA and IMD decile of the current postcode where the reference files exist; never guessed."""
+    if ref_postcode_lsoa is None or ref_postcode_lsoa.height == 0:
+        return df.with_columns(pl.lit(None, pl.String).alias("lsoa11"), pl.lit(None, pl.Int64).alias("imd_decile"))
+    lk = (
+        ref_postcode_lsoa.select(s.standardise_postcode("postcode").alias("postcode"), pl.col("lsoa11").cast(pl.String))
+        .drop_nulls("postcode")
+        .unique("postcode", keep="first", maintain_order=True)
+    )
+    df = df.join(lk, on="postcode", how="left")
+    if ref_lsoa_imd is None or ref_lsoa_imd.height == 0:
+        return df.with_columns(pl.lit(None, pl.Int64).alias("imd_decile"))
+    imd = (
+        ref_lsoa_imd.select(pl.col("lsoa11").cast(pl.String), pl.col("imd_decile").cast(pl.Int64, strict=False))
+        .filter(pl.col("imd_decile").is_between(1, 10))
+        .unique("lsoa11", keep="first", maintain_order=True)
+    )
+    return df.join(imd, on="lsoa11", how="left")
+
+
+def _finish(df: pl.DataFrame) -> pl.DataFrame:
+    for c, t in (("lives_alone", pl.Boolean), ("first_contact_date", pl.Date), ("date_of_death", pl.Date), ("n_source_rows", pl.Int64)):
+        if c not in df.columns:
+            df = df.with_columns(pl.lit(None, t).alias(c))
+    return df.select(SPINE_COLUMNS).sort("source_person_id")
+
+
+def _lives_alone_expr(cols: list[str]) -> pl.Expr:
+    # Neither contract carries household composition; an extra column of that name (kept by
+    # ingest as a string) is used when a sender provides it, otherwise it stays unknown.
+    if "lives_alone" not in cols:
+        return pl.lit(None, pl.Boolean)
+    v = pl.col("lives_alone").cast(pl.String).str.to_lowercase().str.strip_chars()
+    return pl.when(v.is_in(["y", "yes", "true", "1"])).then(True).when(v.is_in(["n", "no", "false", "0"])).then(False).otherwise(None)
+
+
+def build_asc_spine(
+    stg_events: pl.DataFrame,
+    ref_postcode_lsoa: pl.DataFrame | None = None,
+    ref_lsoa_imd: pl.DataFrame | None = None,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """One row per `la_person_unique_identifier` from staged CLD events. Identifiers come from
+    the person's most recent row (latest submission, then latest event); postcode history is every
+    postcode the person's rows carried; the date of death is the latest one recorded."""
+    df = stg_events.with_columns(
+        _lives_alone_expr(stg_events.columns).alias("lives_alone"),
+        s.standardise_postcode("postcode").alias("_pc_any"),
+    )
+    sort_cols = [c for c in ("_quarter", "event_start_date", "_row_number") if c in df.columns]
+    df = df.sort(sort_cols, descending=True, nulls_last=True) if sort_cols else df
+    per = df.group_by("la_person_unique_identifier", maintain_order=True).agg(
+        pl.col("nhs_number").drop_nulls().first(),
+        pl.col("first_name").drop_nulls().first(),
+        pl.col("last_name").drop_nulls().first(),
+        pl.col("date_of_birth").drop_nulls().first(),
+        pl.col("gender").drop_nulls().first(),
+        pl.col("ethnicity").drop_nulls().first(),
+        pl.col("postcode").drop_nulls().first(),
+        pl.col("_pc_any").drop_nulls().unique().sort().alias("postcode_history"),
+        pl.col("date_of_death").drop_nulls().max(),
+        pl.col("lives_alone").drop_nulls().first(),
+        pl.col("event_start_date").min().alias("first_contact_date"),
+        pl.len().cast(pl.Int64).alias("n_source_rows"),
+    )
+    per = per.with_columns(
+        pl.lit("asc").alias("source"),
+        pl.col("la_person_unique_identifier").cast(pl.String).alias("source_person_id"),
+    )
+    out = _standardise(per, "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "nhs_number", "postcode", as_of)
+    out = _attach_imd(out, ref_postcode_lsoa, ref_lsoa_imd)
+    return _finish(out)
+
+
+def build_mh_spine(
+    mh_patients: pl.DataFrame,
+    mh_addresses: pl.DataFrame | None = None,
+    ref_postcode_lsoa: pl.DataFrame | None = None,
+    ref_lsoa_imd: pl.DataFrame | None = None,
+    mh_referrals: pl.DataFrame | None = None,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """One row per `patient_id`. Postcode history = current postcode plus every address in
+    `mh_addresses`; the current postcode falls back to the open (or latest) address when the
+    patient row has none. `first_contact_date` = earliest referral received, when referrals given."""
+    p = mh_patients.with_columns(
+        pl.col("patient_id").cast(pl.String).alias("source_person_id"),
+        pl.lit("mh").alias("source"),
+        _lives_alone_expr(mh_patients.columns).alias("lives_alone"),
+        pl.lit(1, pl.Int64).alias("n_source_rows"),
+    )
+    # A trust snapshot should hold each patient once; if not, keep the last row of the file.
+    if "_row_number" in p.columns:
+        p = p.sort("_row_number", descending=True)
+    p = p.unique("source_person_id", keep="first", maintain_order=True)
+    hist = p.select("source_person_id", s.standardise_postcode("postcode").alias("_pc"))
+    if mh_addresses is not None and mh_addresses.height > 0:
+        a = mh_addresses.with_columns(
+            pl.col("patient_id").cast(pl.String).alias("source_person_id"),
+            s.standardise_postcode("postcode").alias("_pc"),
+        )
+        hist = pl.concat([hist, a.select("source_person_id", "_pc")])
+        cur = (
+            a.drop_nulls("_pc")
+            .sort(["source_person_id", "end_date", "start_date"], descending=[False, True, True], nulls_last=False)
+            .unique("source_person_id", keep="first", maintain_order=True)
+            .select("source_person_id", pl.col("_pc").alias("_addr_pc"))
+        )
+        p = p.join(cur, on="source_person_id", how="left").with_columns(
+            pl.coalesce(pl.col("postcode").cast(pl.String), pl.col("_addr_pc")).alias("postcode")
+        ).drop("_addr_pc")
+    hist = hist.drop_nulls("_pc").group_by("source_person_id").agg(pl.col("_pc").unique().sort().alias("postcode_history"))
+    p = p.join(hist, on="source_person_id", how="left").with_columns(
+        pl.col("postcode_history").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )
+    if mh_referrals is not None and mh_referrals.height > 0:
+        fc = mh_referrals.group_by(pl.col("patient_id").cast(pl.String).alias("source_person_id")).agg(
+            pl.col("referral_received_date").min().alias("first_contact_date")
+        )
+        p = p.join(fc, on="source_person_id", how="left")
+    gender = "gender" if "gender" in p.columns else None
+    if gender is None:
+        p = p.with_columns(pl.lit(None, pl.String).alias("gender"))
+    out = _standardise(p, "forename", "surname", "date_of_birth", "gender", "ethnic_category", "nhs_number", "postcode", as_of)
+    out = _attach_imd(out, ref_postcode_lsoa, ref_lsoa_imd)
+    return _finish(out)

@@ -1,0 +1,126 @@
+"""ASC staging: each CLD event once across overlapping rolling-12-month submissions.
+
+Unique event key (domain.md 1.4, adapted):
+- When `event_reference` is present the key is (LA code, LA person id, event type, event
+  reference). DHSC calls Event Reference "not currently suitable" as a key on its own because
+  LAs did not keep it stable; our landing contract makes it stable per LA, and it is the only key
+  that survives an event's own fields being corrected between submissions (a later submission
+  fixing a start date or closing an open service would otherwise create a second event). It is
+  scoped by LA and person so two LAs (or a reused reference) cannot collide.
+- Without a reference, the DHSC composite key: LA code, person id, event type, start date,
+  derived end date (not for services, whose end moves as they close), client type, plus route of
+  access (requests), assessment type (assessments) or service type + component (services).
+
+Record kept per key (DHSC order, "later submission wins" first): latest submission quarter, then
+null end first, then the Event Outcome hierarchy, then the later row in the file.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+#: Event Outcome hierarchy rank (domain.md 1.3): lower is kept first.
+OUTCOME_RANK = {
+    "Progress to reablement/ST-Max": 1,
+    "Progress to assessment, review or reassessment": 2,
+    "Release 1 specification only: Not mapped": 3,
+    "Progress to support planning or services": 4,
+    "Continuation of support or services": 5,
+    "Admitted to hospital": 6,
+    "NFA: Responsibility moved to another local authority": 7,
+    "NFA: Referral to NHS services or NHS funded social care": 8,
+    "NFA: Self-funded client or under 12wk disregard": 9,
+    "NFA: Information and advice or signposting": 10,
+    "NFA: Referral to other service within the local authority": 11,
+    "NFA: Support declined": 12,
+    "NFA: Deceased": 13,
+    "NFA: Support ended as planned": 14,
+    "NFA: Support ended for other reason": 15,
+    "NFA: No services offered for other reason": 16,
+    "NFA: Other": 17,
+}
+
+_OPTIONAL = {
+    "la_code": pl.String, "event_reference": pl.String, "event_end_date": pl.Date,
+    "date_of_death": pl.Date, "client_type": pl.String, "request_route_of_access": pl.String,
+    "assessment_type": pl.String, "service_type": pl.String, "service_component": pl.String,
+    "event_outcome": pl.String, "_row_number": pl.Int64, "_quarter": pl.String,
+}
+
+
+def _event_type_norm() -> pl.Expr:
+    # DHSC matches event types with LIKE '%service%'; ingest already canonicalises, this is a guard.
+    t = pl.col("event_type").cast(pl.String).str.to_lowercase()
+    return (
+        pl.when(t.str.contains("request")).then(pl.lit("Request"))
+        .when(t.str.contains("assess")).then(pl.lit("Assessment"))
+        .when(t.str.contains("service")).then(pl.lit("Service"))
+        .when(t.str.contains("review")).then(pl.lit("Review"))
+        .otherwise(pl.col("event_type"))
+    )
+
+
+def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
+    """Accepted `cld_events` rows of every drop up to the quarter (with `_quarter`) -> one row
+    per unique event, plus `event_end_date_derived`, `event_key` (string, identifiable: contains
+    the LA person id) and `n_submissions` (how many drops carried the event)."""
+    df = raw_submissions
+    missing = [c for c in ("la_person_unique_identifier", "event_type", "event_start_date") if c not in df.columns]
+    if missing:
+        raise ValueError(f"cld_events: missing required column(s) {', '.join(missing)}")
+    df = df.with_columns(
+        pl.lit(None, dtype=t).alias(c) for c, t in _OPTIONAL.items() if c not in df.columns
+    ).with_columns(event_type=_event_type_norm())
+
+    # Date of death crops the end (DHSC derived end date); an open event of a dead person ends at death.
+    end = pl.col("event_end_date")
+    dod = pl.col("date_of_death")
+    df = df.with_columns(
+        event_end_date_derived=pl.when(dod.is_not_null() & (end.is_null() | (dod < end)) & (dod >= pl.col("event_start_date")))
+        .then(dod)
+        .otherwise(end)
+    )
+
+    et = pl.col("event_type")
+    specific = (
+        pl.when(et == "Request").then(pl.col("request_route_of_access"))
+        .when(et == "Assessment").then(pl.col("assessment_type"))
+        .when(et == "Service").then(pl.concat_str(pl.col("service_type"), pl.col("service_component"), separator="|", ignore_nulls=True))
+        .otherwise(pl.lit(None, pl.String))
+    )
+    composite = pl.concat_str(
+        pl.lit("C"),
+        pl.col("la_code").fill_null(""),
+        pl.col("la_person_unique_identifier").cast(pl.String),
+        et.fill_null(""),
+        pl.col("event_start_date").cast(pl.String).fill_null(""),
+        pl.when(et == "Service").then(pl.lit("")).otherwise(pl.col("event_end_date_derived").cast(pl.String).fill_null("")),
+        pl.col("client_type").fill_null(""),
+        specific.fill_null(""),
+        separator="\x1f",
+    )
+    by_ref = pl.concat_str(
+        pl.lit("R"),
+        pl.col("la_code").fill_null(""),
+        pl.col("la_person_unique_identifier").cast(pl.String),
+        et.fill_null(""),
+        pl.col("event_reference").cast(pl.String),
+        separator="\x1f",
+    )
+    ref_ok = pl.col("event_reference").is_not_null() & (pl.col("event_reference").cast(pl.String).str.strip_chars() != "")
+    df = df.with_columns(event_key=pl.when(ref_ok).then(by_ref).otherwise(composite))
+
+    rank = pl.col("event_outcome").replace_strict(OUTCOME_RANK, default=99, return_dtype=pl.Int32)
+    df = df.with_columns(_outcome_rank=rank, _end_null=pl.col("event_end_date").is_null())
+    n_sub = df.group_by("event_key").agg(pl.col("_quarter").n_unique().alias("n_submissions"))
+    out = (
+        df.sort(
+            ["event_key", "_quarter", "_end_null", "_outcome_rank", "_row_number"],
+            descending=[False, True, True, False, True],
+            nulls_last=True,
+        )
+        .unique(subset=["event_key"], keep="first", maintain_order=True)
+        .join(n_sub, on="event_key", how="left")
+        .drop("_outcome_rank", "_end_null")
+        .sort(["la_person_unique_identifier", "event_start_date", "event_key"], nulls_last=True)
+    )
+    return out

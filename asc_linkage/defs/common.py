@@ -1,0 +1,61 @@
+"""Shared Dagster vocabulary: the quarter partitions, layer groups, zone tags and metadata."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+QUARTER_PARTITIONS_NAME = "quarter"
+quarter_partitions = dg.DynamicPartitionsDefinition(name=QUARTER_PARTITIONS_NAME)
+
+# Group names, in the order the lineage view reads left to right.
+RAW = "raw"
+STAGING = "staging"
+SPINES = "spines"
+LINKAGE = "linkage"
+RESEARCH = "research"
+INDICATORS = "indicators"
+PUBLISHED = "published"
+
+IDENTIFIABLE = "identifiable"
+RESEARCH_ZONE = "research"
+PUBLISHED_ZONE = "published"
+
+
+def zone_tags(zone: str) -> dict[str, str]:
+    return {"zone": zone}
+
+
+def zone_metadata(zone: str, schema: dg.TableSchema | None = None, **extra) -> dict:
+    """Definition metadata every stored asset carries: its zone (read by the IO manager) and,
+    where declared, its column schema (shown in the UI)."""
+    metadata: dict = {"zone": zone, **extra}
+    if schema is not None:
+        metadata["dagster/column_schema"] = schema
+    return metadata
+
+
+_POLARS_TO_TYPE = {
+    pl.String: "string", pl.Date: "date", pl.Datetime: "datetime", pl.Float64: "float",
+    pl.Float32: "float", pl.Int64: "integer", pl.Int32: "integer", pl.Int16: "integer",
+    pl.Int8: "integer", pl.UInt32: "integer", pl.UInt64: "integer", pl.Boolean: "boolean",
+}
+
+
+def frame_schema(df: pl.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
+    """The column schema of a produced frame (names and types only, never values)."""
+    descriptions = descriptions or {}
+    columns = []
+    for name, dtype in df.schema.items():
+        base = dtype.base_type() if hasattr(dtype, "base_type") else dtype
+        type_name = _POLARS_TO_TYPE.get(base, str(dtype).lower())
+        columns.append(dg.TableColumn(name=name, type=type_name, description=descriptions.get(name)))
+    return dg.TableSchema(columns=columns)
+
+
+def counts_markdown(counts: dict[str, int], key_title: str = "reason") -> dg.MetadataValue:
+    """A small markdown table of counts by rule or category; keys are rule names, never data."""
+    if not counts:
+        return dg.MetadataValue.md("none")
+    rows = "\n".join(f"| {key} | {value:,} |" for key, value in sorted(counts.items()))
+    return dg.MetadataValue.md(f"| {key_title} | rows |\n|---|---:|\n{rows}")

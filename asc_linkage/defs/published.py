@@ -1,0 +1,4 @@
+"""(being written)"""
+
+ASSETS: list = []
+CHECKS: list = []

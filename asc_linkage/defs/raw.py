@@ -1,0 +1,118 @@
+"""Raw layer: one asset per landing file per quarter, with its quarantine beside it.
+
+Each asset checks the drop's manifest, validates every row against the contract in
+``data_specs/`` and splits accepted rows from quarantined ones; the reconciliation check proves
+that nothing was lost. Assets are generated from the contract, so a file added to the contract
+gets its asset without code here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import dagster as dg
+
+from asc_linkage.core.ingest import ContractError, DropError, IngestResult, check_drop, ingest_file
+from asc_linkage.core.specs import FileSpec, load_contract
+from asc_linkage.defs.common import (
+    IDENTIFIABLE, RAW, counts_markdown, quarter_partitions, zone_metadata, zone_tags,
+)
+from asc_linkage.defs.schemas import quarantine_table_schema, table_schema
+from asc_linkage.defs.storage import HomeResource
+
+ROWS_RECONCILE = "rows_reconcile"
+
+
+def raw_key(spec: FileSpec) -> dg.AssetKey:
+    return dg.AssetKey(f"raw_{spec.table}")
+
+
+def quarantine_key(spec: FileSpec) -> dg.AssetKey:
+    return dg.AssetKey(f"quarantine_{spec.table}")
+
+
+def _ingest(home: HomeResource, spec: FileSpec, quarter: str) -> IngestResult:
+    drop_dir = home.drop_dir(quarter)
+    try:
+        if spec.per_quarter:
+            check_drop(drop_dir)
+            path = drop_dir / spec.path
+            display = f"{quarter}/{spec.path}"
+        else:
+            path = home.landing() / spec.path
+            display = spec.path
+        return ingest_file(path, spec, quarter, display_name=display)
+    except (DropError, ContractError) as fault:
+        # The fault names the file and the rule; it never carries a cell value.
+        raise dg.Failure(description=str(fault)) from None
+
+
+def _manifest_digest(home: HomeResource, spec: FileSpec, quarter: str) -> str:
+    """Which delivery of the drop this was built from (read by the landing sensor)."""
+    manifest = home.drop_dir(quarter) / "manifest.json"
+    return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else ""
+
+
+def build_raw_asset(spec: FileSpec) -> dg.AssetsDefinition:
+    raw, quarantine = raw_key(spec), quarantine_key(spec)
+
+    @dg.multi_asset(
+        name=f"ingest_{spec.table}",
+        specs=[
+            dg.AssetSpec(
+                raw,
+                description=f"{spec.description}\n\nAccepted rows of `{spec.path}` for the quarter, typed and coded "
+                "to the contract; a field that broke a rule is null and named in `_field_faults`.",
+                group_name=RAW,
+                tags=zone_tags(IDENTIFIABLE),
+                metadata=zone_metadata(IDENTIFIABLE, table_schema(spec.table), landing_file=spec.path),
+                kinds={"polars", "parquet"},
+            ),
+            dg.AssetSpec(
+                quarantine,
+                description=f"Rows of `{spec.path}` refused by the contract, each with the rule it broke (`_reason`).",
+                group_name=RAW,
+                tags=zone_tags(IDENTIFIABLE),
+                metadata=zone_metadata(IDENTIFIABLE, quarantine_table_schema(spec.table), landing_file=spec.path),
+                kinds={"polars", "parquet"},
+            ),
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                ROWS_RECONCILE, asset=raw,
+                description="Rows in the file = accepted rows + quarantined rows: nothing is lost.",
+            )
+        ],
+        partitions_def=quarter_partitions,
+        can_subset=False,
+    )
+    def _asset(context: dg.AssetExecutionContext, home: HomeResource):
+        result = _ingest(home, spec, context.partition_key)
+        reconciled = result.rows_in == result.rows_accepted + result.rows_quarantined
+        yield dg.Output(
+            result.accepted, output_name=raw.path[-1],
+            metadata={
+                "rows_in_file": result.rows_in,
+                "manifest_sha256": _manifest_digest(home, spec, context.partition_key),
+                "rows_accepted": result.rows_accepted,
+                "rows_quarantined": result.rows_quarantined,
+                "fields_nulled_by_rule": counts_markdown(result.field_fault_counts, "column:rule"),
+            },
+        )
+        yield dg.Output(
+            result.quarantined, output_name=quarantine.path[-1],
+            metadata={"quarantined_by_reason": counts_markdown(result.quarantine_counts)},
+        )
+        yield dg.AssetCheckResult(
+            check_name=ROWS_RECONCILE, asset_key=raw, passed=reconciled,
+            metadata={
+                "rows_in": result.rows_in,
+                "accepted": result.rows_accepted,
+                "quarantined": result.rows_quarantined,
+            },
+        )
+
+    return _asset
+
+
+RAW_ASSETS = [build_raw_asset(spec) for spec in load_contract().files.values()]

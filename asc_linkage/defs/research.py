@@ -1,0 +1,107 @@
+"""Research zone: pseudonymised person and event tables keyed by `research_person_id` only.
+
+Nothing here carries a direct identifier (NHS number, name, full date of birth, full postcode,
+LA person id or trust patient id); the `no_direct_identifiers` check proves it on every table.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from asc_linkage.core import research_tables
+from asc_linkage.core.quarters import quarter_end
+from asc_linkage.core.specs import load_contract
+from asc_linkage.defs.common import (
+    RESEARCH, RESEARCH_ZONE, frame_schema, quarter_partitions, zone_metadata, zone_tags,
+)
+from asc_linkage.defs.storage import HomeResource
+
+NO_DIRECT_IDENTIFIERS = "no_direct_identifiers"
+
+RESEARCH_EVENT_TABLES = {
+    "research_asc_events": "Council events (requests, assessments, services, reviews) of every research person, de-duplicated, Release 2 codes.",
+    "research_mh_referrals": "Trust referrals of every research person (team type, source, reason), record ids replaced by keyed hashes.",
+    "research_mh_care_contacts": "Trust care contacts with attendance and medium, record ids replaced by keyed hashes.",
+    "research_mh_hospital_spells": "Trust inpatient spells (admission method, bed type, discharge), record ids replaced by keyed hashes.",
+    "research_mh_mha_episodes": "Mental Health Act legal-status episodes, record ids replaced by keyed hashes.",
+    "research_mh_diagnoses": "Coded ICD-10 diagnoses (primary and secondary) by diagnosis date.",
+}
+
+
+def direct_identifier_columns() -> set[str]:
+    """Every column the contract marks as personal data, plus the spine's identifier names."""
+    names = {column.name for spec in load_contract().files.values() for column in spec.columns if column.pii}
+    return names | {"source_person_id", "nhs_number", "forename", "surname", "postcode", "date_of_birth"}
+
+
+def _check_no_identifiers(table: str, df: pl.DataFrame) -> dg.AssetCheckResult:
+    leaked = sorted(set(df.columns) & direct_identifier_columns())
+    ids_ok = "research_person_id" not in df.columns or bool(
+        df["research_person_id"].str.contains(r"^RP[0-9a-f]{12}$").all())
+    return dg.AssetCheckResult(
+        check_name=NO_DIRECT_IDENTIFIERS, asset_key=table, passed=not leaked and ids_ok,
+        metadata={"identifier_columns_found": len(leaked), "research_ids_well_formed": ids_ok},
+    )
+
+
+def _spec(name: str, description: str, deps=()) -> dg.AssetSpec:
+    return dg.AssetSpec(name, group_name=RESEARCH, tags=zone_tags(RESEARCH_ZONE),
+                        metadata=zone_metadata(RESEARCH_ZONE), kinds={"polars", "parquet"},
+                        description=description, deps=list(deps))
+
+
+@dg.multi_asset(
+    specs=[
+        _spec("research_population", "One row per research person in either system: which systems know "
+              "them, age band, birth year, sex, ethnic group, IMD decile and quintile, SMI and dementia "
+              "flags from diagnoses, first contact dates. The denominator for every indicator.",
+              deps=["linkage_key_map", "asc_client_spine", "mh_patient_spine", "raw_mh_diagnoses"]),
+        _spec("linked_cohort", "The research persons known to both council and trust: "
+              "`research_population` rows with `in_both`.", deps=["linkage_key_map"]),
+    ],
+    check_specs=[dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name) for name in ("research_population", "linked_cohort")],
+    partitions_def=quarter_partitions,
+    can_subset=False,
+)
+def research_population(context: dg.AssetExecutionContext, home: HomeResource):
+    quarter, store = context.partition_key, home.store()
+    read = lambda table: store.read("identifiable", table, quarter=quarter)  # noqa: E731
+    population = research_tables.build_research_population(
+        read("linkage_key_map"), read("asc_client_spine"), read("mh_patient_spine"),
+        read("raw_mh_diagnoses"), quarter_end(quarter),
+    )
+    cohort = research_tables.linked_cohort(population)
+    for name, df in (("research_population", population), ("linked_cohort", cohort)):
+        yield dg.Output(df, output_name=name, metadata={"dagster/row_count": df.height,
+                                                         "dagster/column_schema": frame_schema(df)})
+        yield _check_no_identifiers(name, df)
+
+
+@dg.multi_asset(
+    specs=[_spec(name, description, deps=["linkage_key_map", "stg_asc_events", "raw_mh_referrals",
+                                           "raw_mh_care_contacts", "raw_mh_hospital_spells",
+                                           "raw_mh_mha_episodes", "raw_mh_diagnoses"])
+           for name, description in RESEARCH_EVENT_TABLES.items()],
+    check_specs=[dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name) for name in RESEARCH_EVENT_TABLES],
+    partitions_def=quarter_partitions,
+    can_subset=False,
+)
+def research_events(context: dg.AssetExecutionContext, home: HomeResource):
+    quarter, store = context.partition_key, home.store()
+    read = lambda table: store.read("identifiable", table, quarter=quarter)  # noqa: E731
+    tables = research_tables.pseudonymise_events(
+        read("linkage_key_map"), read("stg_asc_events"),
+        mh={name: read(f"raw_{name}") for name in
+            ("mh_referrals", "mh_care_contacts", "mh_hospital_spells", "mh_mha_episodes", "mh_diagnoses")},
+        secret=home.secret(),
+    )
+    for name in RESEARCH_EVENT_TABLES:
+        df = tables[name]
+        yield dg.Output(df, output_name=name, metadata={"dagster/row_count": df.height,
+                                                         "dagster/column_schema": frame_schema(df)})
+        yield _check_no_identifiers(name, df)
+
+
+ASSETS = [research_population, research_events]
+CHECKS: list = []
