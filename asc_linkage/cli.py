@@ -169,11 +169,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         print(f"generating a synthetic demo landing zone ({args.persons:,} persons) in {landing}")
         generate(demo_dir, persons=args.persons, seed=args.seed,
-                 quarters=_parse_quarters(DEMO_QUARTERS), progress=True)
+                 quarters=_parse_quarters(args.quarters), progress=True)
     config = home.load_config()
     config.landing = str(landing)
     config.ground_truth = str(demo_dir / "ground_truth" / "truth.csv")
     config.demo = True
+    # the synthetic drops end here: later quarters are not "late" in the demo
+    config.extra["expected_last_quarter"] = _parse_quarters(args.quarters)[-1]
     config.linkage_mode = config.linkage_mode or "tokens"
     home.save_config(config)
     home.write_demo_secret()
@@ -247,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--home")
     demo.add_argument("--persons", type=int, default=DEFAULT_DEMO_PERSONS)
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--quarters", default=DEMO_QUARTERS, help="FIRST:LAST quarters of the demo drops")
     demo.set_defaults(func=cmd_demo)
 
     ui = sub.add_parser("ui", help="the Dagster web UI for a home, on 127.0.0.1")

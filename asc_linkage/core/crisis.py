@@ -10,10 +10,12 @@ a crisis event is any of
   (A02, A03, A04, A18, A19, A20-A25). A missed appointment is not treated as a crisis contact;
 * ``crisis_referral``: a referral whose primary reason is ``18`` (in crisis).
 
-Events are collapsed into crisis EPISODES by chaining: a person's events are sorted by date and an
-event more than 7 days after the previous event starts a new episode; otherwise it joins the
-current one. A 3-week home-treatment period with contacts every few days is therefore one
-episode, which is what an analyst means by "a crisis".
+Events are collapsed into crisis EPISODES by chaining. Each event covers its own date, an
+admission covers up to its discharge and a detention up to its end (open ones: indefinitely).
+A person's events are sorted by date; an event starting more than 7 days after everything the
+current episode covers starts a new episode, otherwise it joins it. So a 3-week home-treatment
+period with contacts every few days is one episode, and so is an admission with a section 3
+applied a month into the stay - which is what an analyst means by "a crisis".
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ CRISIS_TEAM_TYPES = ["A02", "A03", "A04", "A18", "A19", "A20", "A21", "A22", "A2
 DETENTION_LEGAL_STATUSES = ["02", "03", "04", "05", "06", "19", "20"]
 CRISIS_REFERRAL_REASON = "18"
 EPISODE_GAP_DAYS = 7
+# Cover of an admission or detention with no end date yet: the person is still in it.
+OPEN_ENDED = date(9999, 12, 31)
 
 # When several events open an episode on the same day, the episode is labelled by the most
 # intensive one.
@@ -105,18 +109,25 @@ def crisis_events(
     mh_hospital_spells: pl.DataFrame,
     mh_mha_episodes: pl.DataFrame,
 ) -> pl.DataFrame:
-    """One row per crisis EPISODE per person (events within 7 days of each other chained together).
+    """One row per crisis EPISODE per person (chaining rule in the module docstring).
 
     ``crisis_date`` is when the episode started and ``crisis_type`` what started it. Columns: see
     ``OUTPUT_COLUMNS['crisis_events']``. Sorted by person and date.
     """
+    still_open = pl.lit(OPEN_ENDED, dtype=pl.Date)
     events = pl.concat(
         [
             mh_hospital_spells.select(
-                "research_person_id", pl.col("admission_date").alias("event_date"), pl.lit("admission").alias("crisis_type")
+                "research_person_id",
+                pl.col("admission_date").alias("event_date"),
+                pl.lit("admission").alias("crisis_type"),
+                pl.col("discharge_date").fill_null(still_open).alias("_covered_until"),
             ),
             mh_mha_episodes.filter(_normalise_code("legal_status").is_in(DETENTION_LEGAL_STATUSES)).select(
-                "research_person_id", pl.col("start_date").alias("event_date"), pl.lit("detention").alias("crisis_type")
+                "research_person_id",
+                pl.col("start_date").alias("event_date"),
+                pl.lit("detention").alias("crisis_type"),
+                pl.col("end_date").fill_null(still_open).alias("_covered_until"),
             ),
             mh_care_contacts.filter(
                 _normalise_code("team_type").is_in(CRISIS_TEAM_TYPES)
@@ -125,26 +136,32 @@ def crisis_events(
                 "research_person_id",
                 pl.col("contact_date").alias("event_date"),
                 pl.lit("crisis_team_contact").alias("crisis_type"),
+                pl.col("contact_date").alias("_covered_until"),
             ),
             mh_referrals.filter(_normalise_code("primary_reason") == CRISIS_REFERRAL_REASON).select(
                 "research_person_id",
                 pl.col("referral_received_date").alias("event_date"),
                 pl.lit("crisis_referral").alias("crisis_type"),
+                pl.col("referral_received_date").alias("_covered_until"),
             ),
         ],
         how="vertical_relaxed",
     ).filter(pl.col("research_person_id").is_not_null() & pl.col("event_date").is_not_null())
 
     events = (
-        events.with_columns(pl.col("crisis_type").replace_strict(CRISIS_TYPE_PRIORITY).alias("_priority"))
+        events.with_columns(
+            pl.col("crisis_type").replace_strict(CRISIS_TYPE_PRIORITY).alias("_priority"),
+            pl.max_horizontal("_covered_until", "event_date").alias("_covered_until"),
+        )
         .sort("research_person_id", "event_date", "_priority")
         .with_columns(
-            (pl.col("event_date") - pl.col("event_date").shift(1).over("research_person_id"))
-            .dt.total_days()
-            .alias("_gap")
+            pl.col("_covered_until").cum_max().shift(1).over("research_person_id").alias("_previous_cover")
         )
         .with_columns(
-            (pl.col("_gap").is_null() | (pl.col("_gap") > EPISODE_GAP_DAYS))
+            (
+                pl.col("_previous_cover").is_null()
+                | ((pl.col("event_date") - pl.col("_previous_cover")).dt.total_days() > EPISODE_GAP_DAYS)
+            )
             .cast(pl.Int64)
             .cum_sum()
             .over("research_person_id")
@@ -188,13 +205,13 @@ def _comparison_index_dates(
     }
     rows = []
     for person in crisis_free.sort("research_person_id").iter_rows(named=True):
-        earliest = person["known_from"]
+        earliest = person["known_from"]  # never null here
         death = person["date_of_death"]
         fraction = _stable_fraction(seed, person["research_person_id"])
         for dates, matched in ((strata.get((person["age_band"], person["sex"])), True), (all_dates, False)):
             if dates is None or len(dates) == 0:
                 continue
-            lo = 0 if earliest is None else int(np.searchsorted(dates, np.datetime64(earliest), side="left"))
+            lo = int(np.searchsorted(dates, np.datetime64(earliest), side="left"))
             hi = len(dates) if death is None else int(np.searchsorted(dates, np.datetime64(death), side="left"))
             if hi > lo:
                 chosen = dates[lo + int(fraction * (hi - lo))]
@@ -254,14 +271,21 @@ def pre_crisis_service_use(
     population: pl.DataFrame,
     seed: int,
     data_start: date | None = None,
+    comparison_scope: str = "mh",
 ) -> pl.DataFrame:
     """Both systems' service use in the year before each person's FIRST crisis, and for comparisons.
 
     Cases: each person's first crisis episode on record (one index per person, so windows never
-    contain an earlier crisis of the same person and people are independent). Comparisons: every
-    population member with no crisis on record, at a pseudo index date drawn deterministically
+    contain an earlier crisis of the same person and people are independent). Comparisons:
+    population members with no crisis on record, at a pseudo index date drawn deterministically
     (``seed``) from the cases' crisis dates in the same age band and sex, among dates on which the
-    person was already known to a service and alive (falling back to all case dates).
+    person was already known and alive (falling back to all case dates when the stratum has none).
+
+    ``comparison_scope``: ``"mh"`` (default) takes comparisons only from people known to MH
+    services by the pseudo index date - every case is an MH patient, so comparing with people the
+    trust has never seen would make "more MH contacts before a crisis" trivially true; ``"all"``
+    takes anyone known to either service. Pass ``linked_cohort`` as ``population`` to restrict
+    cases and comparisons to the linked cohort.
 
     If ``data_start`` is given (first date the event tables are complete), only index dates at least
     365 days after it are kept, so every window is fully observed.
@@ -269,12 +293,13 @@ def pre_crisis_service_use(
     One row per person per window (0-30, 31-90, 91-180, 181-365 days before; the index day itself
     excluded). Columns: see ``OUTPUT_COLUMNS['pre_crisis_service_use']``.
     """
+    if comparison_scope not in ("mh", "all"):
+        raise ValueError("pre_crisis_service_use: comparison_scope must be 'mh' or 'all'")
+    known_from = (
+        pl.col("first_mh_date") if comparison_scope == "mh" else pl.min_horizontal("first_asc_date", "first_mh_date")
+    )
     people = population.select(
-        "research_person_id",
-        "age_band",
-        "sex",
-        "date_of_death",
-        pl.min_horizontal("first_asc_date", "first_mh_date").alias("known_from"),
+        "research_person_id", "age_band", "sex", "date_of_death", known_from.alias("known_from")
     )
     case_index = (
         crises.filter(pl.col("crisis_episode_number") == 1)
@@ -285,7 +310,9 @@ def pre_crisis_service_use(
         case_index = case_index.filter(pl.col("index_date") >= data_start + timedelta(days=LOOKBACK_DAYS))
     case_index = case_index.with_columns(pl.lit(True).alias("matched_on_age_sex"), pl.lit("case").alias("group"))
 
-    crisis_free = people.join(crises.select("research_person_id").unique(), on="research_person_id", how="anti")
+    crisis_free = people.filter(pl.col("known_from").is_not_null()).join(
+        crises.select("research_person_id").unique(), on="research_person_id", how="anti"
+    )
     comparison_dates = _comparison_index_dates(crisis_free, case_index, seed)
     comparison_index = comparison_dates.join(
         people.select("research_person_id", "age_band", "sex"), on="research_person_id"

@@ -7,9 +7,9 @@ leave the research zone.
 Statistics used here (and by :mod:`institutionalisation` and :mod:`crisis`):
 
 * proportions (persons with the event / persons at risk): Wilson score interval, 95%;
-* Poisson rates (events / person-years): Byar's approximation to the exact Poisson interval for the
-  count, divided by the person-years. Byar is within about 1% of the exact (chi-square) limits even
-  for small counts and needs no scipy; for a count of 0 the lower limit is 0;
+* Poisson rates (events / person-years): exact (Garwood, chi-square equivalent) interval for the
+  count when it is at most 100, Byar's approximation above (where it agrees with exact to <0.1%),
+  divided by the person-years; for a count of 0 the lower limit is 0 (upper 3.69 events);
 * rate ratios: log rate ratio +/- 1.96 * sqrt(1/a + 1/b), null when either count is 0.
 """
 
@@ -20,6 +20,10 @@ import math
 import polars as pl
 
 Z_95 = 1.959963984540054
+
+# Per-person values that do not add up across quarters.
+NOT_ADDITIVE = {"research_person_id", "quarter_start", "quarter_end", "asc_cost_per_week",
+                "asc_wait_days_request_to_first_service"}
 
 DEFAULT_BREAKDOWNS = ["ethnic_group", "sex", "age_band", "imd_quintile"]
 
@@ -66,10 +70,10 @@ OUTPUT_COLUMNS: dict[str, dict[str, str]] = {
         "indicator": "Indicator name (see indicator_description)",
         "indicator_description": "What the numerator counts",
         "rate_type": "'per_1000_persons' (persons with the event per 1,000 persons at risk) or 'per_person_year' (events per person-year at risk)",
-        "numerator": "Persons with the event (per_1000_persons) or number of events (per_person_year)",
+        "numerator": "Persons with the event (per_1000_persons) or number of events (per_person_year); whole numbers stored as float",
         "denominator": "Persons alive for at least one day of the period (per_1000_persons) or person-years alive in the period (per_person_year)",
         "rate": "numerator / denominator, times 1,000 for per_1000_persons",
-        "ci_lower": "Lower 95% confidence limit of rate (Wilson for persons; Byar for person-years)",
+        "ci_lower": "Lower 95% confidence limit of rate (Wilson for persons; exact Poisson / Byar for person-years)",
         "ci_upper": "Upper 95% confidence limit of rate",
     },
     "cohort_vs_single_system": {
@@ -113,23 +117,60 @@ def wilson_exprs(successes: pl.Expr, total: pl.Expr, z: float = Z_95) -> tuple[p
     return lower, upper
 
 
+EXACT_POISSON_MAX_COUNT = 100
+
+
+def _poisson_cdf(k: int, mu: float) -> float:
+    if k < 0:
+        return 0.0
+    if mu <= 0:
+        return 1.0
+    log_mu = math.log(mu)
+    return math.fsum(math.exp(-mu + i * log_mu - math.lgamma(i + 1)) for i in range(k + 1))
+
+
+def _solve_decreasing(f, target: float, high: float) -> float:
+    """Bisection for f(mu) = target where f decreases in mu (Poisson CDFs do)."""
+    low = 0.0
+    while f(high) > target:
+        high *= 2
+    for _ in range(200):
+        mid = (low + high) / 2
+        if f(mid) > target:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-10 * max(1.0, high):
+            break
+    return (low + high) / 2
+
+
 def poisson_count_interval(count: float, z: float = Z_95) -> tuple[float, float]:
-    """Byar's approximate 95% interval for a Poisson count."""
-    if count <= 0:
-        lower = 0.0
-    else:
-        lower = count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3
-    upper = (count + 1) * (1 - 1 / (9 * (count + 1)) + z / (3 * math.sqrt(count + 1))) ** 3
+    """95% interval for a Poisson count: exact (Garwood) up to 100 events, Byar's approximation above.
+
+    Byar is within 0.1% of exact above 100 but up to ~7% off for the lower limit of tiny counts,
+    which is why small counts are solved exactly (by bisection on the Poisson CDF; no scipy needed).
+    """
+    if count is None:
+        return None, None
+    a = float(count)
+    if a <= EXACT_POISSON_MAX_COUNT and a == int(a):
+        tail = (1 - math.erf(z / math.sqrt(2))) / 2  # 0.025 for z = 1.96
+        k = int(a)
+        upper = _solve_decreasing(lambda mu: _poisson_cdf(k, mu), tail, high=k + 10.0)
+        lower = 0.0 if k == 0 else _solve_decreasing(lambda mu: _poisson_cdf(k - 1, mu), 1 - tail, high=k + 10.0)
+        return lower, upper
+    lower = a * (1 - 1 / (9 * a) - z / (3 * math.sqrt(a))) ** 3 if a > 0 else 0.0
+    upper = (a + 1) * (1 - 1 / (9 * (a + 1)) + z / (3 * math.sqrt(a + 1))) ** 3
     return max(lower, 0.0), upper
 
 
 def poisson_count_exprs(count: pl.Expr, z: float = Z_95) -> tuple[pl.Expr, pl.Expr]:
-    """Byar's interval for a Poisson count as polars expressions."""
-    a = count.cast(pl.Float64)
-    a1 = a + 1
-    lower = pl.when(a > 0).then(a * (1 - 1 / (9 * a) - z / (3 * a.sqrt())) ** 3).otherwise(0.0)
-    upper = a1 * (1 - 1 / (9 * a1) + z / (3 * a1.sqrt())) ** 3
-    return pl.max_horizontal(lower, pl.lit(0.0)), upper
+    """:func:`poisson_count_interval` limits as polars expressions (row-wise; for aggregate tables)."""
+    return (
+        count.map_elements(lambda a: poisson_count_interval(a, z)[0], return_dtype=pl.Float64),
+        count.map_elements(lambda a: poisson_count_interval(a, z)[1], return_dtype=pl.Float64),
+    )
 
 
 def rate_ratio_exprs(
@@ -155,7 +196,7 @@ def _per_person_over_period(person_indicators: pl.DataFrame) -> pl.DataFrame:
     count_columns = [
         c
         for c, dtype in person_indicators.schema.items()
-        if c not in ("research_person_id", "quarter_start", "quarter_end") and dtype.is_numeric()
+        if c not in NOT_ADDITIVE and dtype.is_numeric()
     ]
     return person_indicators.group_by("research_person_id").agg(
         [pl.col(c).fill_null(0).sum() for c in count_columns]
@@ -184,7 +225,7 @@ def indicator_rates(
     Each element of ``by`` (default ethnic_group, sex, age_band, imd_quintile) is a separate
     one-way breakdown; a row with breakdown 'all' gives the overall rate. Per-person indicators
     ("persons with any ...") are per 1,000 persons with Wilson 95% CIs; event-rate indicators are per
-    person-year with Byar 95% CIs. Columns: see ``OUTPUT_COLUMNS['indicator_rates']``.
+    person-year with exact-Poisson (Byar above 100 events) 95% CIs. Columns: see ``OUTPUT_COLUMNS['indicator_rates']``.
     Cells are NOT disclosure-controlled.
     """
     by = list(DEFAULT_BREAKDOWNS if by is None else by)
@@ -241,8 +282,6 @@ def indicator_rates(
                 )
             )
     columns = list(OUTPUT_COLUMNS["indicator_rates"])
-    if not frames:
-        return pl.DataFrame(schema={c: pl.String for c in columns})
     breakdown_order = {b: i for i, b in enumerate(["all", *by])}
     indicator_order = {n: i for i, n in enumerate([*PERSON_INDICATORS, *TIME_INDICATORS])}
     return (

@@ -21,6 +21,10 @@ SPINE_COLUMNS = [
 
 
 def _standardise(df: pl.DataFrame, fn: str, sn: str, dob: str, sex: str, eth: str, nhs: str, pc: str, as_of: dt.date | None) -> pl.DataFrame:
+    # Raw name columns renamed so the standardised struct fields (forename, surname) can take
+    # their names (the MH file already uses them).
+    df = df.rename({fn: "_raw_fn", sn: "_raw_sn"})
+    fn, sn = "_raw_fn", "_raw_sn"
     nhs_clean, nhs_flag = s.standardise_nhs_number(nhs)
     dob_clean, dob_flag = s.standardise_dob(dob, as_of=as_of)
     out = df.with_columns(

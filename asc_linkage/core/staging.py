@@ -69,6 +69,10 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"cld_events: missing required column(s) {', '.join(missing)}")
     df = df.with_columns(
         pl.lit(None, dtype=t).alias(c) for c, t in _OPTIONAL.items() if c not in df.columns
+    )
+    # All-null columns (e.g. a drop with no requests) arrive typed Null; give them their types.
+    df = df.with_columns(
+        pl.col(c).cast(t) for c, t in _OPTIONAL.items() if df.schema[c] == pl.Null
     ).with_columns(event_type=_event_type_norm())
 
     # Date of death crops the end (DHSC derived end date); an open event of a dead person ends at death.

@@ -34,13 +34,13 @@ def quarantine_key(spec: FileSpec) -> dg.AssetKey:
 def _ingest(home: HomeResource, spec: FileSpec, quarter: str) -> IngestResult:
     drop_dir = home.drop_dir(quarter)
     try:
-        if spec.per_quarter:
+        if spec.scope == "quarterly":
             check_drop(drop_dir)
-            path = drop_dir / spec.path
-            display = f"{quarter}/{spec.path}"
+            path = drop_dir / spec.landing_path
+            display = f"{quarter}/{spec.landing_path}"
         else:
-            path = home.landing() / spec.path
-            display = spec.path
+            path = home.landing() / spec.landing_path
+            display = spec.landing_path
         return ingest_file(path, spec, quarter, display_name=display)
     except (DropError, ContractError) as fault:
         # The fault names the file and the rule; it never carries a cell value.
@@ -61,19 +61,19 @@ def build_raw_asset(spec: FileSpec) -> dg.AssetsDefinition:
         specs=[
             dg.AssetSpec(
                 raw,
-                description=f"{spec.description}\n\nAccepted rows of `{spec.path}` for the quarter, typed and coded "
+                description=f"{spec.description}\n\nAccepted rows of `{spec.landing_path}` for the quarter, typed and coded "
                 "to the contract; a field that broke a rule is null and named in `_field_faults`.",
                 group_name=RAW,
                 tags=zone_tags(IDENTIFIABLE),
-                metadata=zone_metadata(IDENTIFIABLE, table_schema(spec.table), landing_file=spec.path),
+                metadata=zone_metadata(IDENTIFIABLE, table_schema(spec.table), landing_file=spec.landing_path),
                 kinds={"polars", "parquet"},
             ),
             dg.AssetSpec(
                 quarantine,
-                description=f"Rows of `{spec.path}` refused by the contract, each with the rule it broke (`_reason`).",
+                description=f"Rows of `{spec.landing_path}` refused by the contract, each with the rule it broke (`_reason`).",
                 group_name=RAW,
                 tags=zone_tags(IDENTIFIABLE),
-                metadata=zone_metadata(IDENTIFIABLE, quarantine_table_schema(spec.table), landing_file=spec.path),
+                metadata=zone_metadata(IDENTIFIABLE, quarantine_table_schema(spec.table), landing_file=spec.landing_path),
                 kinds={"polars", "parquet"},
             ),
         ],

@@ -197,7 +197,6 @@ def test_sigkill_mid_write_leaves_previous_version_intact(tmp_path: Path, mode: 
         if proc.poll() is None:
             proc.kill()
     finished = (home / "finished").exists()
-    print(f"mode={mode} finished={finished}")
     if mode == "before_rename":
         assert not finished and proc.returncode == -signal.SIGKILL
         assert list(qdir.glob(".tmp-*/part-0.parquet")), "the kill should leave a temp folder behind"

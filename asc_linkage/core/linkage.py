@@ -1,0 +1,503 @@
+"""Person linkage across ASC and MH (and within each): deterministic NHS rule, then a Splink 5
+Fellegi-Sunter model on DuckDB, then guarded clustering into one research_person_id per person.
+
+Inputs are the token tables of `tokens.make_link_tokens` (mode "tokens": the model never sees a
+cleartext identifier) or the spines themselves (mode "trusted": features derived here, names also
+compared with Jaro-Winkler). Both modes share blocking rules and comparison structure.
+
+Why own code around Splink:
+- clustering: Splink's connected components chain (A~B~C puts A and C together however weak
+  A~C is) and `cluster_using_single_best_links` forbids two records of one source in a cluster,
+  which would stop within-system duplicates being merged. We cluster greedily on descending
+  probability and only merge two groups if every same-source pair between them is itself a
+  strong direct link.
+- deterministic NHS rule: a self-join in polars, before Splink, so its links and conflicts are
+  counted on their own (issue 3 asks for both).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+from asc_linkage.core.tokens import FEATURES, TRUSTED_EXTRA, link_features
+
+KEY_MAP_COLUMNS = ["source", "source_person_id", "research_person_id", "link_method", "match_probability"]
+_IDENT_COLS = ["nhs", "fn", "sn", "dob", "pc_hist"]
+
+
+@dataclass
+class LinkageResult:
+    key_map: pl.DataFrame
+    model_settings_json: str
+    stats: dict[str, Any]
+    charts: dict[str, dict] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Model design
+# ---------------------------------------------------------------------------------------------
+
+def _lvl(sql: str, label: str, **kw) -> dict:
+    d = {"sql_condition": sql, "label_for_charts": label}
+    d.update(kw)
+    return d
+
+
+def _null(col: str) -> dict:
+    return _lvl(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', "null", is_null_level=True)
+
+
+def _else() -> dict:
+    return _lvl("ELSE", "all other")
+
+
+def _overlap(a: str, b: str) -> str:
+    return f'list_has_any("{a}_l", "{b}_r")'
+
+
+def _dice(col: str) -> str:
+    return (
+        f'(2.0 * len(list_intersect("{col}_l", "{col}_r")) / '
+        f'nullif(len("{col}_l") + len("{col}_r"), 0))'
+    )
+
+
+def comparisons(mode: str) -> list[dict]:
+    """Comparison definitions (Splink dicts). Levels ordered most to least specific."""
+    trusted = mode == "trusted"
+    fn_fuzzy = (
+        _lvl('jaro_winkler_similarity("fn_text_l", "fn_text_r") >= 0.9', "forename Jaro-Winkler >= 0.9")
+        if trusted
+        else _lvl(f"{_dice('fn_bg')} >= 0.7", "forename bigram Dice >= 0.7")
+    )
+    sn_fuzzy = (
+        _lvl('jaro_winkler_similarity("sn_text_l", "sn_text_r") >= 0.9', "surname Jaro-Winkler >= 0.9")
+        if trusted
+        else _lvl(f"{_dice('sn_bg')} >= 0.7", "surname bigram Dice >= 0.7")
+    )
+    return [
+        {
+            "output_column_name": "nhs",
+            "comparison_description": "NHS number",
+            "comparison_levels": [_null("nhs"), _lvl('"nhs_l" = "nhs_r"', "exact"), _else()],
+        },
+        {
+            "output_column_name": "forename",
+            "comparison_description": "forename",
+            "comparison_levels": [
+                _null("fn"),
+                _lvl('"fn_l" = "fn_r"', "exact", tf_adjustment_column="fn", tf_adjustment_weight=1.0),
+                _lvl('"fn_nick_l" = "fn_nick_r"', "nickname group"),
+                fn_fuzzy,
+                _lvl('"fn_l" = "sn_r" OR "fn_r" = "sn_l"', "swapped with surname"),
+                _lvl(f'{_overlap("fn_all", "fn_all")}', "shares a forename (middle name)"),
+                _lvl('"fn_ph_l" = "fn_ph_r" OR "fn_sdx_l" = "fn_sdx_r"', "phonetic"),
+                _lvl('"fn_init_l" = "fn_init_r"', "initial"),
+                _else(),
+            ],
+        },
+        {
+            "output_column_name": "surname",
+            "comparison_description": "surname",
+            "comparison_levels": [
+                _null("sn"),
+                _lvl('"sn_l" = "sn_r"', "exact", tf_adjustment_column="sn", tf_adjustment_weight=1.0),
+                _lvl('"sn_l" = "fn_r" OR "sn_r" = "fn_l"', "swapped with forename"),
+                _lvl(f'{_overlap("sn_parts", "sn_parts")}', "shares a surname part"),
+                sn_fuzzy,
+                _lvl('"sn_ph_l" = "sn_ph_r" OR "sn_sdx_l" = "sn_sdx_r"', "phonetic"),
+                _else(),
+            ],
+        },
+        {
+            "output_column_name": "dob",
+            "comparison_description": "date of birth",
+            "comparison_levels": [
+                _null("dob"),
+                _lvl('"dob_l" = "dob_r"', "exact"),
+                _lvl('"dob_l" = "dob_swap_r"', "day and month transposed"),
+                _lvl(
+                    '("dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_m_r") OR ("dob_y_l" = "dob_y_r" AND "dob_d_l" = "dob_d_r") '
+                    'OR ("dob_m_l" = "dob_m_r" AND "dob_d_l" = "dob_d_r")',
+                    "two of year, month, day",
+                ),
+                _else(),
+            ],
+        },
+        {
+            "output_column_name": "sex",
+            "comparison_description": "sex",
+            "comparison_levels": [_null("sex"), _lvl('"sex_l" = "sex_r"', "exact"), _else()],
+        },
+        {
+            "output_column_name": "postcode",
+            "comparison_description": "postcode (current and history)",
+            "comparison_levels": [
+                _null("pc_hist"),
+                _lvl('"pc_l" = "pc_r"', "current postcode exact"),
+                _lvl(_overlap("pc_hist", "pc_hist"), "postcode history overlap"),
+                _lvl(_overlap("pc_sector_hist", "pc_sector_hist"), "sector history overlap"),
+                _lvl('"pc_district_l" = "pc_district_r"', "district"),
+                _else(),
+            ],
+        },
+    ]
+
+
+BLOCKING_RULES = [
+    'l."nhs" = r."nhs"',
+    'l."dob" = r."dob" AND l."sn_sdx" = r."sn_sdx"',
+    'l."dob" = r."dob" AND l."fn_sdx" = r."fn_sdx"',
+    'l."dob" = r."dob" AND l."fn_sdx" = r."sn_sdx"',
+    'l."dob" = r."dob_swap" AND l."sn_sdx" = r."sn_sdx"',
+    'l."dob" = r."dob" AND l."pc_sector" = r."pc_sector"',
+    'l."fn_nick" = r."fn_nick" AND l."sn" = r."sn" AND l."dob_y" = r."dob_y"',
+    'l."pc" = r."pc" AND l."fn_init" = r."fn_init"',
+    'l."names_sorted" = r."names_sorted" AND l."dob_y" = r."dob_y"',
+    'l."sn_ph" = r."sn_ph" AND l."fn_ph" = r."fn_ph" AND l."dob_m" = r."dob_m"',
+]
+
+
+def _settings(mode: str, prior: float) -> dict:
+    return {
+        "link_type": "link_and_dedupe",
+        "unique_id_column_name": "unique_id",
+        "comparisons": comparisons(mode),
+        "blocking_rules_to_generate_predictions": [{"blocking_rule": b} for b in BLOCKING_RULES],
+        "probability_two_random_records_match": prior,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "max_iterations": 20,
+        "em_convergence": 0.0001,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces
+# ---------------------------------------------------------------------------------------------
+
+def _features(asc: pl.DataFrame, mh: pl.DataFrame, mode: str) -> pl.DataFrame:
+    if mode == "trusted":
+        fa, fm = link_features(asc), link_features(mh)
+    elif mode == "tokens":
+        missing = [c for c in FEATURES if c not in asc.columns or c not in mh.columns]
+        if missing:
+            raise ValueError(f"link_persons(tokens): token tables lack {len(missing)} feature column(s)")
+        fa, fm = asc, mh
+        for c in TRUSTED_EXTRA:
+            fa = fa.with_columns(pl.lit(None, pl.String).alias(c))
+            fm = fm.with_columns(pl.lit(None, pl.String).alias(c))
+    else:
+        raise ValueError("link_persons: mode must be 'tokens' or 'trusted'")
+    fa = fa.with_columns(pl.lit("asc").alias("source"))
+    fm = fm.with_columns(pl.lit("mh").alias("source"))
+    cols = ["source", "source_person_id", *FEATURES.keys(), *TRUSTED_EXTRA]
+    df = pl.concat([fa.select(cols), fm.select(cols)], how="vertical_relaxed")
+    df = df.with_columns(pl.col("source_person_id").cast(pl.String))
+    if df.select(pl.struct("source", "source_person_id").is_duplicated().any()).item():
+        raise ValueError("link_persons: duplicate (source, source_person_id) in the input")
+    # Sorted so the integer unique_id (and everything derived from it) is input-order independent.
+    return df.sort("source", "source_person_id").with_row_index("unique_id").with_columns(pl.col("unique_id").cast(pl.Int64))
+
+
+def _null_shared_nhs(df: pl.DataFrame, max_records: int, max_distinct_dob: int) -> tuple[pl.DataFrame, int]:
+    """Across both systems: a number held by many records or by several DOBs is not a link key."""
+    bad = (
+        df.filter(pl.col("nhs").is_not_null())
+        .group_by("nhs")
+        .agg(pl.len().alias("n"), pl.col("dob").drop_nulls().n_unique().alias("nd"))
+        .filter((pl.col("n") > max_records) | (pl.col("nd") > max_distinct_dob))
+        .select("nhs")
+    )
+    n = df.join(bad, on="nhs", how="semi").height
+    if n:
+        df = df.with_columns(pl.when(pl.col("nhs").is_in(bad["nhs"].implode())).then(None).otherwise(pl.col("nhs")).alias("nhs"))
+    return df, n
+
+
+def _deterministic_pairs(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Pairs sharing a (valid, non-shared) NHS number with consistent DOB (equal or day/month
+    transposed) and sex (equal, or unknown on a side). Returns pairs and the number of records
+    that share a number with some record but fail the consistency test for every such pair."""
+    x = df.filter(pl.col("nhs").is_not_null()).select("unique_id", "nhs", "dob", "dob_swap", "sex")
+    p = x.join(x, on="nhs", suffix="_r").filter(pl.col("unique_id") < pl.col("unique_id_r"))
+    dob_ok = (pl.col("dob") == pl.col("dob_r")) | (pl.col("dob") == pl.col("dob_swap_r")) | (pl.col("dob_swap") == pl.col("dob_r"))
+    sex_ok = pl.col("sex").is_null() | pl.col("sex_r").is_null() | (pl.col("sex") == pl.col("sex_r"))
+    p = p.with_columns(ok=(dob_ok.fill_null(False) & sex_ok))
+    good = p.filter("ok").select(pl.col("unique_id").alias("a"), pl.col("unique_id_r").alias("b"))
+    involved = pl.concat([p.select(pl.col("unique_id").alias("u"), "ok"), p.select(pl.col("unique_id_r").alias("u"), "ok")])
+    conflict = involved.group_by("u").agg(pl.col("ok").any()).filter(~pl.col("ok")).height
+    return good, conflict
+
+
+def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: int, det_pairs: int,
+                predict_threshold: float, u_max_pairs: float, timings: dict) -> tuple[pl.DataFrame, str, dict]:
+    from splink import DuckDBAPI, Linker
+    import duckdb
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    con = duckdb.connect()
+    con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})").fetchall()
+    db_api = DuckDBAPI(connection=con)
+    cols = ["unique_id", *FEATURES.keys(), *TRUSTED_EXTRA]
+    a = db_api.register(df.filter(pl.col("source") == "asc").select(cols).to_arrow(), dataset_display_name="asc_persons")
+    m = db_api.register(df.filter(pl.col("source") == "mh").select(cols).to_arrow(), dataset_display_name="mh_patients")
+
+    t0 = time.perf_counter()
+    if previous_model:
+        settings = json.loads(previous_model)
+        linker = Linker([a, m], settings, log_level=logging.ERROR)
+    else:
+        n = df.height
+        # Prior from the deterministic links, with an assumed recall: EM refines it anyway.
+        prior = max(min((det_pairs / 0.6) / max(n * (n - 1) / 2, 1), 0.5), 1e-9)
+        linker = Linker([a, m], _settings(mode, prior), log_level=logging.ERROR)
+        u_pairs = min(u_max_pairs, n * (n - 1) / 2)
+        # Splink's chunked probe (num_chunks=10) costs seconds of fixed overhead; one chunk is
+        # enough below a few million sampled pairs.
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed, num_chunks=1 if u_pairs <= 5e6 else 10)
+        timings["u_sampling_s"] = round(time.perf_counter() - t0, 2)
+        t1 = time.perf_counter()
+        # Two EM passes so every comparison is estimated in one of them. A pass with no pairs
+        # (tiny inputs) is skipped: the comparisons keep Splink's default m values.
+        from splink.internals.exceptions import EMTrainingException
+
+        skipped = 0
+        for rule in ('l."dob" = r."dob"', 'l."sn" = r."sn" AND l."fn_init" = r."fn_init"'):
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+            except (EMTrainingException, ValueError):  # ValueError: a level with no pairs got m = 0
+                skipped += 1
+        timings["em_passes_skipped"] = skipped
+        timings["em_s"] = round(time.perf_counter() - t1, 2)
+    t2 = time.perf_counter()
+    pred = linker.inference.predict(threshold_match_probability=predict_threshold)
+    rows = pred.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability").pl()
+    timings["predict_s"] = round(time.perf_counter() - t2, 2)
+    model_json = json.dumps(linker.misc.save_model_to_json(), sort_keys=True, default=str)
+    charts = {}
+    try:
+        # m/u and match-weight charts hold parameters and level labels only, never records.
+        charts["m_u_parameters"] = linker.visualisations.m_u_parameters_chart().chart_dict()
+        charts["match_weights"] = linker.visualisations.match_weights_chart().chart_dict()
+    except Exception:  # charts are a convenience; a failure must not carry data into logs
+        charts = {}
+    con.close()
+    return rows, model_json, charts
+
+
+def _cluster(n: int, edges: pl.DataFrame, source: list[str], threshold: float, within_threshold: float) -> tuple[list[int], int]:
+    """Greedy guarded clustering. `edges`: a, b, p (p = 1.0 for deterministic). Returns the
+    cluster label (smallest member unique_id) per record and the number of merges refused."""
+    parent = list(range(n))
+    members: dict[int, list[int]] = {}
+    strong: dict[tuple[int, int], float] = {}
+    e = edges.filter(pl.col("p") >= min(threshold, within_threshold)).sort(["p", "a", "b"], descending=[True, False, False])
+    for a, b, p in e.iter_rows():
+        strong[(a, b) if a < b else (b, a)] = p
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    refused = 0
+    for a, b, p in e.iter_rows():
+        if p < threshold:
+            continue
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
+        ok = True
+        for x in ma:
+            for y in mb:
+                if source[x] == source[y]:
+                    k = (x, y) if x < y else (y, x)
+                    if strong.get(k, 0.0) < within_threshold:
+                        ok = False
+                        break
+            if not ok:
+                break
+        if not ok:
+            refused += 1
+            continue
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        parent[rb] = ra
+        members[ra] = ma + mb
+        members.pop(rb, None)
+    labels = [0] * n
+    for i in range(n):
+        labels[i] = find(i)
+    # Label = smallest member, so it does not depend on merge order.
+    lab = pl.DataFrame({"i": range(n), "r": labels}).with_columns(pl.col("i").min().over("r").alias("c"))
+    return lab["c"].to_list(), refused
+
+
+def _rpid(key: bytes, member_key: str) -> str:
+    return "RP" + hmac.new(key, f"rpid\x1f{member_key}".encode(), hashlib.sha256).hexdigest()[:12].upper()
+
+
+def _assign_ids(km: pl.DataFrame, key: bytes, previous_key_map: pl.DataFrame | None) -> tuple[pl.DataFrame, int]:
+    """km has source, source_person_id, cluster (int). Adds research_person_id."""
+    km = km.with_columns(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("_mk"))
+    smallest = km.group_by("cluster").agg(pl.col("_mk").min().alias("_min"))
+    fresh = smallest.with_columns(
+        pl.col("_min").map_elements(lambda v: _rpid(key, v), return_dtype=pl.String).alias("_fresh")
+    ).select("cluster", "_fresh")
+    km = km.join(fresh, on="cluster", how="left")
+    if previous_key_map is None or previous_key_map.height == 0:
+        return km.with_columns(pl.col("_fresh").alias("research_person_id")).drop("_fresh", "_mk"), 0
+    prev = previous_key_map.select(
+        "source", pl.col("source_person_id").cast(pl.String), pl.col("research_person_id").alias("_prev")
+    )
+    km = km.join(prev, on=["source", "source_person_id"], how="left")
+    # Each previous id goes to the new cluster holding most of its records (ties: the cluster whose
+    # smallest member key is smallest); a cluster takes its majority previous id (ties: smallest id).
+    votes = km.filter(pl.col("_prev").is_not_null()).group_by("cluster", "_prev").agg(pl.len().alias("n"), pl.col("_mk").min().alias("mk"))
+    owner = votes.sort(["_prev", "n", "mk"], descending=[False, True, False]).unique("_prev", keep="first", maintain_order=True)
+    choice = owner.sort(["cluster", "n", "_prev"], descending=[False, True, False]).unique("cluster", keep="first", maintain_order=True)
+    km = km.join(choice.select("cluster", pl.col("_prev").alias("_keep")), on="cluster", how="left")
+    # A fresh id must not equal an id kept elsewhere or an id of the previous quarter: after a
+    # split the smaller part's smallest member may be the one that named the old cluster.
+    taken = set(prev["_prev"].drop_nulls().to_list())
+    need = km.filter(pl.col("_keep").is_null()).select("cluster", "_fresh").unique("cluster").sort("cluster")
+    if need.height:
+        mins = dict(km.group_by("cluster").agg(pl.col("_mk").min()).iter_rows())
+        new_ids = []
+        for c, f in need.iter_rows():
+            i = 1
+            while f in taken:
+                f = _rpid(key, f"{mins[c]}\x1f{i}")
+                i += 1
+            taken.add(f)
+            new_ids.append(f)
+        km = km.drop("_fresh").join(need.with_columns(pl.Series("_fresh", new_ids)).select("cluster", "_fresh"), on="cluster", how="left")
+    km = km.with_columns(pl.coalesce("_keep", "_fresh").alias("research_person_id"))
+    changed = km.filter(pl.col("_prev").is_not_null() & (pl.col("_prev") != pl.col("research_person_id"))).height
+    return km.drop("_fresh", "_mk", "_prev", "_keep"), changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+def link_persons(
+    asc: pl.DataFrame,
+    mh: pl.DataFrame,
+    mode: Literal["tokens", "trusted"] = "tokens",
+    previous_key_map: pl.DataFrame | None = None,
+    previous_model: str | None = None,
+    seed: int = 20240101,
+    secret: bytes = b"",
+    threshold: float = 0.95,
+    within_threshold: float = 0.95,
+    max_records_per_nhs: int = 5,
+    u_max_pairs: float = 2e6,
+) -> LinkageResult:
+    """Link ASC and MH person records (and duplicates within each) into research persons.
+
+    `asc`/`mh`: token tables (mode tokens) or spines (mode trusted). `secret` keys the
+    research_person_id derivation. Returns the key map (every input record exactly once), the
+    Splink model as JSON (m/u, no records), counts-only stats and the m/u charts."""
+    if not secret:
+        raise ValueError("link_persons: a secret is required to derive research_person_id")
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    df = _features(asc, mh, mode)
+    n = df.height
+    df, n_shared = _null_shared_nhs(df, max_records_per_nhs, 2)
+    no_ident = df.select(pl.all_horizontal(pl.col(c).is_null() for c in _IDENT_COLS)).to_series()
+    n_no_ident = int(no_ident.sum())
+
+    t0 = time.perf_counter()
+    det, n_conflict = _deterministic_pairs(df)
+    timings["deterministic_s"] = round(time.perf_counter() - t0, 2)
+
+    # Records with no identifier at all cannot be compared: they skip the model.
+    model_df = df.filter(~no_ident)
+    if model_df.height >= 2 and model_df["source"].n_unique() == 2:
+        prob_pairs, model_json, charts = _run_splink(
+            model_df, mode, previous_model, seed, det.height, predict_threshold=0.01,
+            u_max_pairs=u_max_pairs, timings=timings,
+        )
+    else:
+        prob_pairs = pl.DataFrame(schema={"unique_id_l": pl.Int64, "unique_id_r": pl.Int64, "match_probability": pl.Float64})
+        model_json, charts = (previous_model or "{}"), {}
+
+    edges = pl.concat([
+        det.select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64), pl.lit(1.0).alias("p"), pl.lit(True).alias("det")),
+        prob_pairs.select(
+            pl.min_horizontal("unique_id_l", "unique_id_r").cast(pl.Int64).alias("a"),
+            pl.max_horizontal("unique_id_l", "unique_id_r").cast(pl.Int64).alias("b"),
+            # Rounded so tiny float differences between runs cannot reorder ties.
+            pl.col("match_probability").round(9).alias("p"),
+            pl.lit(False).alias("det"),
+        ),
+    ]).group_by("a", "b").agg(pl.col("p").max(), pl.col("det").any()).sort("a", "b")
+
+    t1 = time.perf_counter()
+    labels, refused = _cluster(n, edges.select("a", "b", "p"), df["source"].to_list(), threshold, within_threshold)
+    timings["cluster_s"] = round(time.perf_counter() - t1, 2)
+    df = df.with_columns(pl.Series("cluster", labels, dtype=pl.Int64))
+
+    # Per record: best accepted edge inside its cluster (linked) or best candidate (unlinked).
+    cl = df.select("unique_id", "cluster")
+    e2 = edges.join(cl.rename({"unique_id": "a", "cluster": "ca"}), on="a").join(cl.rename({"unique_id": "b", "cluster": "cb"}), on="b")
+    inside = e2.filter(pl.col("ca") == pl.col("cb"))
+    per = pl.concat([inside.select(pl.col("a").alias("u"), "p", "det"), inside.select(pl.col("b").alias("u"), "p", "det")])
+    per = per.group_by("u").agg(pl.col("p").max().alias("p_in"), pl.col("det").any().alias("det"))
+    best = pl.concat([edges.select(pl.col("a").alias("u"), "p"), edges.select(pl.col("b").alias("u"), "p")]).group_by("u").agg(pl.col("p").max().alias("p_any"))
+    size = df.group_by("cluster").agg(pl.len().alias("size"))
+    df = (
+        df.join(per, left_on="unique_id", right_on="u", how="left")
+        .join(best, left_on="unique_id", right_on="u", how="left")
+        .join(size, on="cluster", how="left")
+    )
+    df = df.with_columns(
+        pl.when(pl.col("size") == 1).then(pl.lit("unlinked"))
+        .when(pl.col("det").fill_null(False)).then(pl.lit("deterministic_nhs"))
+        .otherwise(pl.lit("probabilistic")).alias("link_method"),
+        pl.when(pl.col("size") == 1).then(pl.col("p_any")).otherwise(pl.col("p_in")).alias("match_probability"),
+    )
+    key = hmac.digest(secret, b"asc-linkage research person id v1", hashlib.sha256)
+    km, changed = _assign_ids(df.select("source", "source_person_id", "cluster", "link_method", "match_probability", "size"), key, previous_key_map)
+
+    comp = km.group_by("research_person_id").agg(
+        (pl.col("source") == "asc").sum().cast(pl.Int64).alias("na"), (pl.col("source") == "mh").sum().cast(pl.Int64).alias("nm")
+    )
+    stats = {
+        "n_asc_records": int((df["source"] == "asc").sum()),
+        "n_mh_records": int((df["source"] == "mh").sum()),
+        "n_records_no_identifiers": n_no_ident,
+        "n_records_shared_nhs_nulled": n_shared,
+        "n_deterministic_pairs": det.height,
+        "n_records_nhs_conflict": n_conflict,
+        "n_candidate_pairs_scored": prob_pairs.height,
+        "n_edges_above_threshold": int((edges["p"] >= threshold).sum()),
+        "n_merges_refused_by_guard": refused,
+        "n_research_persons": comp.height,
+        "n_persons_in_both": int(((comp["na"] > 0) & (comp["nm"] > 0)).sum()),
+        "n_persons_asc_only": int(((comp["na"] > 0) & (comp["nm"] == 0)).sum()),
+        "n_persons_mh_only": int(((comp["na"] == 0) & (comp["nm"] > 0)).sum()),
+        "n_asc_duplicate_records_merged": int((comp["na"] - 1).clip(lower_bound=0).sum()),
+        "n_mh_duplicate_records_merged": int((comp["nm"] - 1).clip(lower_bound=0).sum()),
+        "n_link_deterministic": int((km["link_method"] == "deterministic_nhs").sum()),
+        "n_link_probabilistic": int((km["link_method"] == "probabilistic").sum()),
+        "n_unlinked": int((km["link_method"] == "unlinked").sum()),
+        "n_changed_ids": changed,
+        "model_reused": bool(previous_model),
+        "mode": mode,
+        "timings_s": {**timings, "total_s": round(time.perf_counter() - t_start, 2)},
+    }
+    key_map = km.select(KEY_MAP_COLUMNS).sort("source", "source_person_id")
+    return LinkageResult(key_map=key_map, model_settings_json=model_json, stats=stats, charts=charts)

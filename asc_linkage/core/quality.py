@@ -1,0 +1,209 @@
+"""GUILD-style linkage quality report: match rates by group, linked vs unlinked characteristics,
+and (with a ground-truth table) pairwise precision/recall/F1. Counts and rates only: no
+identifier of any kind appears in the tables, the markdown or the figures."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+AGE_BANDS = ["Under 18", "18-24", "25-44", "45-64", "65-74", "75-84", "85-94", "95+"]
+
+
+@dataclass
+class QualityReport:
+    markdown: str
+    tables: dict[str, pl.DataFrame]
+    figures: dict[str, dict] = field(default_factory=dict)
+
+
+def age_band_expr(dob: str | pl.Expr, at: dt.date) -> pl.Expr:
+    """DHSC age (domain.md 1.4): floor((date - first of birth month) / 365.25), banded."""
+    d = pl.col(dob) if isinstance(dob, str) else dob
+    first = pl.date(d.dt.year(), d.dt.month(), 1)
+    age = ((pl.lit(at) - first).dt.total_days() / 365.25).floor()
+    return (
+        pl.when(d.is_null()).then(pl.lit("Unknown"))
+        .when(age < 18).then(pl.lit("Under 18"))
+        .when(age < 25).then(pl.lit("18-24"))
+        .when(age < 45).then(pl.lit("25-44"))
+        .when(age < 65).then(pl.lit("45-64"))
+        .when(age < 75).then(pl.lit("65-74"))
+        .when(age < 85).then(pl.lit("75-84"))
+        .when(age < 95).then(pl.lit("85-94"))
+        .otherwise(pl.lit("95+"))
+    )
+
+
+def imd_quintile_expr(decile: str | pl.Expr) -> pl.Expr:
+    d = pl.col(decile) if isinstance(decile, str) else decile
+    return ((d.cast(pl.Int64) + 1) // 2).cast(pl.String).fill_null("Unknown")
+
+
+def _pairs(df: pl.DataFrame, group: str) -> pl.DataFrame:
+    """All unordered record pairs sharing `group` (record ids are `rid`), with each side's source."""
+    x = df.select("rid", "source", group)
+    p = x.join(x, on=group, suffix="_r").filter(pl.col("rid") < pl.col("rid_r"))
+    return p.select("rid", "rid_r", "source", "source_r")
+
+
+def pairwise_scores(key_map: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:
+    """Cross-system pair precision/recall/F1 and within-system duplicate recall/precision."""
+    t = truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
+    km = key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
+    df = km.join(t, on=["source", "source_person_id"], how="inner").with_columns(
+        pl.concat_str("source", pl.lit(":"), "source_person_id").alias("rid")
+    )
+    pred = _pairs(df, "research_person_id")
+    true = _pairs(df, "true_person_id")
+    out: dict[str, float | int] = {}
+
+    def score(sel_p: pl.DataFrame, sel_t: pl.DataFrame, prefix: str) -> None:
+        tp = sel_p.join(sel_t, on=["rid", "rid_r"], how="semi").height
+        npred, ntrue = sel_p.height, sel_t.height
+        prec = tp / npred if npred else 1.0
+        rec = tp / ntrue if ntrue else 1.0
+        out[f"{prefix}_true_pairs"] = ntrue
+        out[f"{prefix}_predicted_pairs"] = npred
+        out[f"{prefix}_true_positive_pairs"] = tp
+        out[f"{prefix}_precision"] = prec
+        out[f"{prefix}_recall"] = rec
+        out[f"{prefix}_f1"] = (2 * prec * rec / (prec + rec)) if (prec + rec) else 0.0
+
+    cross = lambda p: p.filter(pl.col("source") != pl.col("source_r"))  # noqa: E731
+    score(cross(pred), cross(true), "cross")
+    for s in ("asc", "mh"):
+        within = lambda p: p.filter((pl.col("source") == s) & (pl.col("source_r") == s))  # noqa: E731
+        score(within(pred), within(true), f"dup_{s}")
+    score(pred, true, "all")
+    return out
+
+
+def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.DataFrame, group: str) -> pl.DataFrame:
+    """Share of true cross-system persons (in both systems in truth) whose ASC and MH records all
+    share one research_person_id, by `group` (a column of `persons` keyed by source record)."""
+    t = truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
+    df = (
+        key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
+        .join(t, on=["source", "source_person_id"])
+        .join(persons.select("source", pl.col("source_person_id").cast(pl.String), group), on=["source", "source_person_id"], how="left")
+    )
+    per = df.group_by("true_person_id").agg(
+        pl.col("source").n_unique().alias("ns"),
+        pl.col("research_person_id").n_unique().alias("nr"),
+        # The person's group as recorded in ASC when known (the council's record is the base).
+        pl.col(group).sort_by(pl.col("source")).drop_nulls().first().alias(group),
+    ).filter(pl.col("ns") == 2)
+    return (
+        per.with_columns(pl.col(group).fill_null("Unknown"))
+        .group_by(group)
+        .agg(pl.len().alias("true_cross_persons"), (pl.col("nr") == 1).sum().alias("fully_linked"))
+        .with_columns((pl.col("fully_linked") / pl.col("true_cross_persons")).alias("recall"))
+        .sort(group)
+    )
+
+
+def _person_frame(key_map: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame, at: dt.date) -> pl.DataFrame:
+    cols = ["source", "source_person_id", "sex", "ethnic_group", "date_of_birth", "imd_decile", "nhs_number", "postcode_history"]
+    sp = pl.concat([asc_spine.select(cols), mh_spine.select(cols)], how="vertical_relaxed")
+    df = key_map.join(sp, on=["source", "source_person_id"], how="left")
+    both = key_map.group_by("research_person_id").agg(pl.col("source").n_unique().alias("_ns"))
+    return df.join(both, on="research_person_id").with_columns(
+        (pl.col("_ns") == 2).alias("linked_other_system"),
+        age_band_expr("date_of_birth", at).alias("age_band"),
+        imd_quintile_expr("imd_decile").alias("imd_quintile"),
+        pl.col("sex").fill_null("Unknown"),
+        pl.col("ethnic_group").fill_null("Unknown"),
+        pl.col("nhs_number").is_not_null().alias("has_valid_nhs"),
+        pl.col("postcode_history").list.len().fill_null(0).alias("n_postcodes"),
+    )
+
+
+def _rate_table(p: pl.DataFrame, by: str) -> pl.DataFrame:
+    return (
+        p.group_by("source", by)
+        .agg(pl.len().alias("records"), pl.col("linked_other_system").sum().alias("linked_to_other_system"))
+        .with_columns((pl.col("linked_to_other_system") / pl.col("records")).round(4).alias("match_rate"))
+        .sort("source", by)
+    )
+
+
+def _md(df: pl.DataFrame) -> str:
+    cols = df.columns
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.iter_rows():
+        lines.append("| " + " | ".join("" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v)) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def linkage_quality(
+    key_map: pl.DataFrame,
+    asc_spine: pl.DataFrame,
+    mh_spine: pl.DataFrame,
+    truth: pl.DataFrame | None = None,
+    as_of: dt.date | None = None,
+    stats: dict | None = None,
+) -> QualityReport:
+    at = as_of or dt.date.today()
+    p = _person_frame(key_map, asc_spine, mh_spine, at)
+    tables: dict[str, pl.DataFrame] = {}
+    tables["overall"] = (
+        p.group_by("source").agg(
+            pl.len().alias("records"),
+            pl.col("research_person_id").n_unique().alias("research_persons"),
+            pl.col("linked_other_system").sum().alias("linked_to_other_system"),
+            (pl.col("link_method") == "deterministic_nhs").sum().alias("deterministic_nhs"),
+            (pl.col("link_method") == "probabilistic").sum().alias("probabilistic"),
+            (pl.col("link_method") == "unlinked").sum().alias("unlinked"),
+        ).with_columns((pl.col("linked_to_other_system") / pl.col("records")).round(4).alias("match_rate")).sort("source")
+    )
+    for by in ("ethnic_group", "sex", "age_band", "imd_quintile"):
+        tables[f"match_rate_by_{by}"] = _rate_table(p, by)
+    tables["linked_vs_unlinked"] = (
+        p.group_by("source", "linked_other_system").agg(
+            pl.len().alias("records"),
+            pl.col("has_valid_nhs").mean().round(4).alias("share_valid_nhs"),
+            pl.col("n_postcodes").mean().round(3).alias("mean_postcodes_seen"),
+            (pl.col("sex") == "Female").mean().round(4).alias("share_female"),
+            (pl.col("ethnic_group") == "White").mean().round(4).alias("share_white"),
+            (pl.col("ethnic_group") == "Unknown").mean().round(4).alias("share_ethnicity_unknown"),
+            pl.col("age_band").is_in(["65-74", "75-84", "85-94", "95+"]).mean().round(4).alias("share_65_plus"),
+        ).sort("source", "linked_other_system")
+    )
+    md = ["# Linkage quality report", "", f"As of {at.isoformat()}. Counts and rates only.", ""]
+    if stats:
+        keep = {k: v for k, v in stats.items() if isinstance(v, (int, float, str, bool))}
+        tables["linkage_stats"] = pl.DataFrame({"measure": list(keep), "value": [str(v) for v in keep.values()]})
+    if truth is not None:
+        sc = pairwise_scores(key_map, truth)
+        tables["accuracy"] = pl.DataFrame({"measure": list(sc), "value": [float(v) for v in sc.values()]})
+        persons = p.select("source", "source_person_id", "ethnic_group", "sex", "age_band")
+        tables["recall_by_ethnic_group"] = recall_by_group(key_map, truth, persons, "ethnic_group")
+        tables["recall_by_sex"] = recall_by_group(key_map, truth, persons, "sex")
+        tables["recall_by_age_band"] = recall_by_group(key_map, truth, persons, "age_band")
+    titles = {
+        "overall": "Overall", "linkage_stats": "Linkage run (counts)", "accuracy": "Accuracy against ground truth (pairs)",
+        "match_rate_by_ethnic_group": "Match rate by broad ethnic group", "match_rate_by_sex": "Match rate by sex",
+        "match_rate_by_age_band": "Match rate by age band", "match_rate_by_imd_quintile": "Match rate by IMD quintile (1 = most deprived)",
+        "linked_vs_unlinked": "Linked vs unlinked characteristics",
+        "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group",
+        "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
+    }
+    for name, t in tables.items():
+        md += [f"## {titles.get(name, name)}", "", _md(t), ""]
+    fig = tables["match_rate_by_ethnic_group"]
+    figures = {
+        "match_rate_by_ethnic_group": {
+            "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "data": {"values": fig.to_dicts()},
+            "mark": "bar",
+            "encoding": {
+                "x": {"field": "ethnic_group", "type": "nominal"},
+                "y": {"field": "match_rate", "type": "quantitative"},
+                "color": {"field": "source", "type": "nominal"},
+                "xOffset": {"field": "source"},
+            },
+        }
+    }
+    return QualityReport(markdown="\n".join(md), tables=tables, figures=figures)

@@ -1,0 +1,161 @@
+"""Synthetic quarterly landing drops for a Lambeth-like borough, with a ground-truth person map.
+
+``generate(out, persons=20000, seed=42)`` simulates ``persons`` residents who touch adult social
+care, the mental health trust, or both (about 55% / 35% / 10%), their event histories from two
+years before the first drop's rolling window, and writes:
+
+    out/landing/<YYYY-Qn>/{asc/cld_events.csv, mh/*.csv, manifest.json (last)}
+    out/landing/reference/{postcode_lsoa.csv, lsoa_imd.csv}
+    out/ground_truth/truth.csv      true_person_id, source ('asc'|'mh'), source_person_id
+
+Only records that appear in at least one drop are in the truth table; every one of them is.
+
+Where the realism lives (and the sizes of the built-in signals):
+``population`` (who, ages, ethnic mix, names), ``identifiers`` (error rates per system),
+``mh_events`` (crisis rates, pre-crisis escalation, MHA by ethnicity), ``asc_events``
+(placement hazard ratios, community support by ethnicity), ``writer`` (drop mechanics).
+Every random draw comes from ``numpy.random.default_rng([seed, component])``, so one seed gives
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from . import writer
+from .asc_events import build_asc_history
+from .calendar import (DEFAULT_FIRST_QUARTER, DEFAULT_LAST_QUARTER, HISTORY_YEARS_BEFORE_FIRST_WINDOW, day_number,
+                       quarter_end, quarter_range, rolling_window_start)
+from .geography import build_geography
+from .identifiers import ASC_RATES, MH_RATES, assign_record_ids, duplicate_records, record_identifiers
+from .mh_events import build_mh_history
+from .population import SimWindow, build_population
+
+__all__ = ["SynthSummary", "generate", "DEFAULT_QUARTERS"]
+
+DEFAULT_QUARTERS = quarter_range(DEFAULT_FIRST_QUARTER, DEFAULT_LAST_QUARTER)
+# One stream per component, so changing one part of the generator leaves the others' draws alone.
+_STREAMS = {"geography": 1, "population": 2, "mh_history": 3, "asc_history": 4, "asc_records": 5, "asc_ids": 6,
+            "asc_identifiers": 7, "mh_records": 8, "mh_ids": 9, "mh_identifiers": 10, "asc_events": 11, "mh_tables": 12}
+# Council drops exported in DD/MM/YYYY: the 2nd and 3rd quarters of the run (a system change).
+_DMY_DROP_POSITIONS = (1, 2)
+
+
+@dataclass
+class SynthSummary:
+    persons: int
+    asc_persons: int
+    mh_persons: int
+    both_persons: int
+    asc_records: int
+    mh_records: int
+    quarters: list[str]
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)   # quarter -> landing file -> data rows
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(sum(files.values()) for files in self.rows.values())
+
+
+def _rng(seed: int, component: str) -> np.random.Generator:
+    return np.random.default_rng([seed, _STREAMS[component]])
+
+
+def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str] | None = None,
+             progress: bool = True) -> SynthSummary:
+    started = time.perf_counter()
+    out = Path(out)
+    quarters = sorted(quarters or DEFAULT_QUARTERS)
+    if persons < 10:
+        raise ValueError("persons must be at least 10")
+    first_window = day_number(rolling_window_start(quarters[0]))
+    window = SimWindow(start=first_window - int(HISTORY_YEARS_BEFORE_FIRST_WINDOW * 365.25),
+                       end=day_number(quarter_end(quarters[-1])))
+
+    from tqdm import tqdm
+    steps = 6 + len(quarters)
+    bar = tqdm(total=steps, desc="synth", unit="step", disable=not progress)
+
+    def step(label: str) -> None:
+        bar.set_postfix_str(label)
+        bar.update(1)
+
+    geography = build_geography(_rng(seed, "geography"))
+    population = build_population(_rng(seed, "population"), persons, geography, window)
+    step("population")
+    mh_history = build_mh_history(_rng(seed, "mh_history"), population, window.start, window.end)
+    step("mh history")
+    asc_history = build_asc_history(_rng(seed, "asc_history"), population, mh_history.crises, window.start, window.end)
+    step("asc history")
+
+    asc_people = population.filter(pl.col("in_asc"))
+    mh_people = population.filter(pl.col("in_mh"))
+    asc_records = assign_record_ids(
+        duplicate_records(asc_people, ASC_RATES, _rng(seed, "asc_records"), "asc_entry_day", window.end),
+        _rng(seed, "asc_ids"), "", 7)
+    mh_records = assign_record_ids(
+        duplicate_records(mh_people, MH_RATES, _rng(seed, "mh_records"), "mh_entry_day", window.end),
+        _rng(seed, "mh_ids"), "", 8)
+    asc_identity = record_identifiers(asc_records.select("record_id", "person_index", "is_duplicate"), population,
+                                      ASC_RATES, _rng(seed, "asc_identifiers"), persons)
+    mh_identity = record_identifiers(mh_records.select("record_id", "person_index", "is_duplicate"), population,
+                                     MH_RATES, _rng(seed, "mh_identifiers"), persons)
+    step("identifiers")
+    asc_events = writer.prepare_asc_events(asc_history.events, asc_records, asc_identity, asc_history.person_fields,
+                                           population, _rng(seed, "asc_events"))
+    mh_tables = writer.prepare_mh_tables(mh_history, mh_records, mh_identity, population, geography.all_postcodes,
+                                         _rng(seed, "mh_tables"))
+    step("tables")
+
+    landing = out / "landing"
+    reference = landing / "reference"
+    reference.mkdir(parents=True, exist_ok=True)
+    writer.write_csv_hashed(geography.postcode_lsoa, reference / "postcode_lsoa.csv")
+    writer.write_csv_hashed(geography.lsoa_imd, reference / "lsoa_imd.csv")
+
+    rows: dict[str, dict[str, int]] = {}
+    seen_asc: set[str] = set()
+    seen_mh: set[str] = set()
+    for position, quarter in enumerate(quarters):
+        drop_dir = landing / quarter
+        manifest_path = drop_dir / "manifest.json"
+        if manifest_path.exists():
+            # A half-rewritten drop must never look complete.
+            manifest_path.unlink()
+        files: dict[str, dict] = {}
+        cld = writer.asc_drop(asc_events, quarter)
+        date_format = "%d/%m/%Y" if position in _DMY_DROP_POSITIONS and len(quarters) > 3 else None
+        files["asc/cld_events.csv"] = writer.write_csv_hashed(cld, drop_dir / "asc" / "cld_events.csv", date_format)
+        seen_asc.update(cld["LA Person Unique Identifier"].unique().to_list())
+        for name, frame in writer.mh_drop(mh_tables, quarter).items():
+            files[name] = writer.write_csv_hashed(frame, drop_dir / name)
+            if name == "mh/patients.csv":
+                seen_mh.update(frame["patient_id"].to_list())
+        writer.write_manifest(drop_dir, quarter, files)
+        rows[quarter] = {name: entry["rows"] for name, entry in files.items()}
+        step(quarter)
+
+    truth = pl.concat([
+        asc_records.filter(pl.col("record_id").is_in(sorted(seen_asc))).select("person_index", source=pl.lit("asc"), source_person_id="record_id"),
+        mh_records.filter(pl.col("record_id").is_in(sorted(seen_mh))).select("person_index", source=pl.lit("mh"), source_person_id="record_id"),
+    ]).join(population.select("person_index", "true_person_id"), on="person_index", how="left")
+    truth = truth.select("true_person_id", "source", "source_person_id").sort("true_person_id", "source", "source_person_id")
+    (out / "ground_truth").mkdir(parents=True, exist_ok=True)
+    truth.write_csv(out / "ground_truth" / "truth.csv")
+    step("truth")
+    bar.close()
+
+    in_asc = set(truth.filter(pl.col("source") == "asc")["true_person_id"].to_list())
+    in_mh = set(truth.filter(pl.col("source") == "mh")["true_person_id"].to_list())
+    return SynthSummary(
+        persons=persons, asc_persons=len(in_asc), mh_persons=len(in_mh), both_persons=len(in_asc & in_mh),
+        asc_records=len(seen_asc), mh_records=len(seen_mh), quarters=quarters, rows=rows,
+        seconds=round(time.perf_counter() - started, 2),
+    )

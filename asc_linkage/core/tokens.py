@@ -1,0 +1,139 @@
+"""Link features and keyed link tokens.
+
+`link_features(spine)` derives the comparison features from a spine (cleartext: used directly by
+the `trusted` mode inside the identifiable zone). `make_link_tokens(spine, secret)` replaces
+every feature value by a keyed HMAC-SHA256 token (first 8 bytes as a signed Int64, so DuckDB
+joins and list intersections work on integers). The token table holds `source`,
+`source_person_id` and tokens only; the two modes share column names, so one blocking/comparison
+design serves both.
+
+Token domains: values that must be comparable across fields share a domain (forename vs surname
+for swaps, DOB vs day/month-swapped DOB, current vs historic postcodes); other fields are kept in
+separate domains so equal strings in unrelated fields never make equal tokens.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import polars as pl
+
+from asc_linkage.core import standardise as s
+
+#: feature column -> (token domain, is_list)
+FEATURES: dict[str, tuple[str, bool]] = {
+    "nhs": ("nhs", False),
+    "fn": ("name", False),
+    "sn": ("name", False),
+    "fn_nick": ("name", False),
+    "fn_all": ("name", True),
+    "sn_parts": ("name", True),
+    "names_sorted": ("name2", False),
+    "fn_init": ("init", False),
+    "fn_sdx": ("sdx", False),
+    "sn_sdx": ("sdx", False),
+    "fn_ph": ("ph", False),
+    "sn_ph": ("ph", False),
+    "fn_bg": ("bg", True),
+    "sn_bg": ("bg", True),
+    "dob": ("dob", False),
+    "dob_swap": ("dob", False),
+    "dob_y": ("dob_y", False),
+    "dob_m": ("dob_m", False),
+    "dob_d": ("dob_d", False),
+    "pc": ("pc", False),
+    "pc_sector": ("pcs", False),
+    "pc_district": ("pcd", False),
+    "pc_hist": ("pc", True),
+    "pc_sector_hist": ("pcs", True),
+    "sex": ("sex", False),
+}
+#: Extra cleartext columns kept by the trusted mode only (string-similarity comparisons).
+TRUSTED_EXTRA = ["fn_text", "sn_text"]
+
+
+def link_features(spine: pl.DataFrame) -> pl.DataFrame:
+    """Cleartext comparison features, one row per spine row (identifiable)."""
+    fn, sn = pl.col("forename"), pl.col("surname")
+    dob = pl.col("date_of_birth")
+    day, month = dob.dt.day(), dob.dt.month()
+    # Transposed DOB only exists when the day could be a month and differs from it.
+    swap_ok = (day <= 12) & (day != month)
+    swapped = pl.when(swap_ok).then(
+        pl.concat_str(dob.dt.year().cast(pl.String), day.cast(pl.String).str.zfill(2), month.cast(pl.String).str.zfill(2), separator="-")
+    )
+    others = pl.col("forename_other").str.split(" ").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    hist = pl.col("postcode_history").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    df = spine.with_columns(
+        pl.col("nhs_number").alias("nhs"),
+        fn.alias("fn"),
+        sn.alias("sn"),
+        pl.col("forename_nick").alias("fn_nick"),
+        pl.concat_list(fn, others).list.drop_nulls().list.unique().list.sort().alias("fn_all"),
+        pl.col("surname_parts").alias("sn_parts"),
+        pl.when(fn.is_not_null() & sn.is_not_null())
+        .then(pl.when(fn <= sn).then(pl.concat_str(fn, sn, separator=" ")).otherwise(pl.concat_str(sn, fn, separator=" ")))
+        .alias("names_sorted"),
+        fn.str.slice(0, 1).alias("fn_init"),
+        s.soundex_expr(fn).alias("fn_sdx"),
+        s.soundex_expr(sn).alias("sn_sdx"),
+        s.phonetic_expr(fn).alias("fn_ph"),
+        s.phonetic_expr(sn).alias("sn_ph"),
+        s.bigrams_expr(fn).alias("fn_bg"),
+        s.bigrams_expr(sn).alias("sn_bg"),
+        dob.cast(pl.String).alias("dob"),
+        swapped.alias("dob_swap"),
+        dob.dt.year().cast(pl.String).alias("dob_y"),
+        month.cast(pl.String).alias("dob_m"),
+        day.cast(pl.String).alias("dob_d"),
+        pl.col("postcode").alias("pc"),
+        pl.col("postcode_sector").alias("pc_sector"),
+        pl.col("postcode_district").alias("pc_district"),
+        pl.concat_list(hist, pl.col("postcode")).list.drop_nulls().list.unique().list.sort().alias("pc_hist"),
+        pl.concat_list(hist, pl.col("postcode")).list.drop_nulls()
+        .list.eval(pl.element().str.slice(0, pl.element().str.len_chars() - 2)).list.unique().list.sort().alias("pc_sector_hist"),
+        pl.when(pl.col("sex").is_in(["Male", "Female"])).then(pl.col("sex")).alias("sex"),
+        fn.alias("fn_text"),
+        sn.alias("sn_text"),
+    )
+    # Empty lists carry no evidence: null them so comparisons see "missing", not "disagree".
+    lists = [c for c, (_, is_list) in FEATURES.items() if is_list]
+    df = df.with_columns(pl.when(pl.col(c).list.len() > 0).then(pl.col(c)).alias(c) for c in lists)
+    return df.select("source", "source_person_id", *FEATURES.keys(), *TRUSTED_EXTRA)
+
+
+def hmac_int64(key: bytes, domain: str, value: str) -> int:
+    d = hmac.digest(key, f"{domain}\x1f{value}".encode("utf-8"), hashlib.sha256)
+    return int.from_bytes(d[:8], "big", signed=True)
+
+
+def _token_series(values: pl.Series, key: bytes, domain: str) -> pl.Series:
+    u = values.drop_nulls().unique().sort()
+    toks = pl.Series("t", [hmac_int64(key, domain, v) for v in u.to_list()], dtype=pl.Int64)
+    lut = pl.DataFrame({"v": u, "t": toks})
+    return pl.DataFrame({"v": values}).join(lut, on="v", how="left", maintain_order="left")["t"]
+
+
+def make_link_tokens(spine: pl.DataFrame, secret: bytes) -> pl.DataFrame:
+    """Keyed tokens of every link feature. Deterministic for a given secret; no cleartext."""
+    if not secret:
+        raise ValueError("make_link_tokens: an empty secret is not allowed")
+    # A derived key, so the raw secret is used for nothing but key derivation.
+    key = hmac.digest(secret, b"asc-linkage link tokens v1", hashlib.sha256)
+    feats = link_features(spine)
+    out = {"source": feats["source"], "source_person_id": feats["source_person_id"]}
+    for col, (domain, is_list) in FEATURES.items():
+        ser = feats[col]
+        if is_list:
+            idx = pl.DataFrame({"_i": pl.int_range(feats.height, eager=True), "v": ser}).explode("v")
+            idx = idx.with_columns(_token_series(idx["v"], key, domain).alias("t"))
+            lists = (
+                idx.group_by("_i", maintain_order=True)
+                .agg(pl.col("t").drop_nulls().unique().sort())
+                .sort("_i")["t"]
+            )
+            lists = pl.DataFrame({"t": lists}).select(pl.when(pl.col("t").list.len() > 0).then(pl.col("t")))["t"]
+            out[col] = lists
+        else:
+            out[col] = _token_series(ser, key, domain)
+    return pl.DataFrame(out)

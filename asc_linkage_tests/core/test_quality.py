@@ -1,0 +1,52 @@
+import datetime as dt
+
+import polars as pl
+
+from asc_linkage.core.quality import age_band_expr, linkage_quality, pairwise_scores
+
+D = dt.date
+
+
+def _spine(source, ids, eth, sex):
+    n = len(ids)
+    return pl.DataFrame({
+        "source": [source] * n, "source_person_id": ids, "sex": sex, "ethnic_group": eth,
+        "date_of_birth": [D(1950, 6, 1)] * n, "imd_decile": [1, 10, None][:n] + [None] * max(0, n - 3),
+        "nhs_number": ["9434765919"] * n, "postcode_history": [["SE5 8AZ"]] * n,
+    })
+
+
+def test_pairwise_scores_cross_and_duplicates():
+    truth = pl.DataFrame({"true_person_id": [1, 1, 1, 2, 2, 3], "source": ["asc", "asc", "mh", "asc", "mh", "mh"],
+                          "source_person_id": ["a1", "a2", "m1", "a3", "m2", "m3"]})
+    km = pl.DataFrame({"source": ["asc", "asc", "mh", "asc", "mh", "mh"], "source_person_id": ["a1", "a2", "m1", "a3", "m2", "m3"],
+                       "research_person_id": ["R1", "R9", "R1", "R2", "R2", "R2"]})
+    sc = pairwise_scores(km, truth)
+    # true cross pairs: a1-m1, a2-m1, a3-m2 (3); predicted: a1-m1, a3-m2, a3-m3 (3); tp 2
+    assert sc["cross_true_pairs"] == 3 and sc["cross_predicted_pairs"] == 3 and sc["cross_true_positive_pairs"] == 2
+    assert abs(sc["cross_precision"] - 2 / 3) < 1e-9 and abs(sc["cross_recall"] - 2 / 3) < 1e-9
+    assert sc["dup_asc_recall"] == 0.0 and sc["dup_mh_precision"] == 0.0
+
+
+def test_report_tables_and_no_identifiers():
+    asc = _spine("asc", ["a1", "a2", "a3"], ["White", "Black", "Asian"], ["Male", "Female", "Male"])
+    mh = _spine("mh", ["m1", "m2"], ["White", "Black"], ["Male", "Female"])
+    km = pl.DataFrame({"source": ["asc", "asc", "asc", "mh", "mh"], "source_person_id": ["a1", "a2", "a3", "m1", "m2"],
+                       "research_person_id": ["RPAAAAAAAAAAAA", "RPBBBBBBBBBBBB", "RPCCCCCCCCCCCC", "RPAAAAAAAAAAAA", "RPDDDDDDDDDDDD"],
+                       "link_method": ["deterministic_nhs", "unlinked", "unlinked", "deterministic_nhs", "unlinked"],
+                       "match_probability": [1.0, None, None, 1.0, None]})
+    truth = pl.DataFrame({"true_person_id": [1, 2, 3, 1, 2], "source": km["source"], "source_person_id": km["source_person_id"]})
+    rep = linkage_quality(km, asc, mh, truth, as_of=D(2025, 6, 30))
+    eth = rep.tables["match_rate_by_ethnic_group"].filter(pl.col("source") == "asc")
+    assert dict(zip(eth["ethnic_group"], eth["match_rate"])) == {"Asian": 0.0, "Black": 0.0, "White": 1.0}
+    rec = rep.tables["recall_by_ethnic_group"]
+    assert dict(zip(rec["ethnic_group"], rec["recall"])) == {"Black": 0.0, "White": 1.0}
+    assert "match_rate_by_imd_quintile" in rep.tables and "linked_vs_unlinked" in rep.tables
+    for ident in ["a1", "m2", "RPAAAAAAAAAAAA", "SE5 8AZ", "9434765919"]:
+        assert ident not in rep.markdown
+        assert ident not in str(rep.figures)
+
+
+def test_age_bands():
+    df = pl.DataFrame({"d": [D(2010, 1, 1), D(2000, 7, 15), D(1970, 1, 1), D(1925, 1, 1), None]})
+    assert df.select(age_band_expr("d", D(2025, 6, 30)).alias("b"))["b"].to_list() == ["Under 18", "18-24", "45-64", "95+", "Unknown"]

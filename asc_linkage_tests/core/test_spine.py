@@ -1,0 +1,51 @@
+import datetime as dt
+
+import polars as pl
+
+from asc_linkage.core.spine import SPINE_COLUMNS, build_asc_spine, build_mh_spine
+
+D = dt.date
+
+
+def _ev(pid, q, start, fn="John", sn="Smith", pc="SE5 8AZ", nhs="943 476 5919", dod=None):
+    return {"la_person_unique_identifier": pid, "first_name": fn, "last_name": sn, "nhs_number": nhs, "gender": "Male",
+            "ethnicity": "White: Irish", "date_of_birth": D(1950, 2, 3), "date_of_death": dod, "postcode": pc,
+            "event_start_date": start, "_quarter": q, "_row_number": 1}
+
+
+def test_asc_spine_one_row_per_record_latest_identifiers_and_history():
+    stg = pl.DataFrame([
+        _ev("P1", "2024-Q1", D(2024, 1, 1), pc="se5 8az"),
+        _ev("P1", "2024-Q2", D(2024, 4, 1), fn="Jon", pc="SE5 9BB", dod=D(2024, 5, 1)),
+        _ev("P2", "2024-Q2", D(2024, 4, 1), nhs=None, fn="BABY", sn="UNKNOWN", pc=None),
+    ], schema_overrides={"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String})
+    ref_pc = pl.DataFrame({"postcode": ["SE59BB"], "lsoa11": ["E01000001"]})
+    ref_imd = pl.DataFrame({"lsoa11": ["E01000001"], "imd_decile": [3]})
+    sp = build_asc_spine(stg, ref_pc, ref_imd)
+    assert sp.columns == SPINE_COLUMNS
+    assert sp.height == 2
+    p1 = sp.row(0, named=True)
+    assert p1["source"] == "asc" and p1["forename"] == "JON" and p1["postcode"] == "SE5 9BB"
+    assert p1["postcode_history"] == ["SE5 8AZ", "SE5 9BB"]
+    assert p1["lsoa11"] == "E01000001" and p1["imd_decile"] == 3
+    assert p1["date_of_death"] == D(2024, 5, 1) and p1["first_contact_date"] == D(2024, 1, 1)
+    assert p1["nhs_number"] == "9434765919" and p1["nhs_number_flag"] == "valid"
+    p2 = sp.row(1, named=True)
+    assert p2["forename"] is None and p2["surname"] is None and p2["nhs_number_flag"] == "missing"
+    assert p2["imd_decile"] is None  # never guessed
+
+
+def test_mh_spine_address_history_and_no_reference():
+    pts = pl.DataFrame({"patient_id": ["M1", "M2"], "nhs_number": ["6716689966", None], "nhs_number_status": ["01", "07"],
+                        "forename": ["Mary", "Ann"], "surname": ["Jones", "Lee"], "date_of_birth": [D(1960, 1, 5), None],
+                        "gender": ["2", "X"], "ethnic_category": ["N", "99"], "postcode": [None, "SW1A 1AA"], "date_of_death": [None, None]},
+                       schema_overrides={"postcode": pl.String, "date_of_death": pl.Date})
+    addr = pl.DataFrame({"patient_id": ["M1", "M1"], "postcode": ["E1 6AN", "E2 7AA"], "start_date": [D(2010, 1, 1), D(2020, 1, 1)], "end_date": [D(2019, 12, 31), None]})
+    refs = pl.DataFrame({"patient_id": ["M1", "M1"], "referral_received_date": [D(2021, 1, 1), D(2019, 1, 1)]})
+    sp = build_mh_spine(pts, addr, mh_referrals=refs)
+    m1 = sp.row(0, named=True)
+    assert m1["postcode"] == "E2 7AA" and m1["postcode_history"] == ["E1 6AN", "E2 7AA"]
+    assert m1["sex"] == "Female" and m1["ethnic_group"] == "Black" and m1["first_contact_date"] == D(2019, 1, 1)
+    assert m1["lsoa11"] is None and m1["imd_decile"] is None
+    m2 = sp.row(1, named=True)
+    assert m2["sex"] == "Unknown" and m2["ethnic_group"] == "Unknown" and m2["postcode_history"] == ["SW1A 1AA"]

@@ -1,0 +1,67 @@
+import datetime as dt
+
+import polars as pl
+
+from asc_linkage.core import standardise as s
+
+
+def _nhs(values):
+    clean, flag = s.standardise_nhs_number("n")
+    return pl.DataFrame({"n": values}, schema={"n": pl.String}).select(clean.alias("c"), flag.alias("f"))
+
+
+def test_nhs_modulus11_and_flags():
+    out = _nhs(["943 476 5919", "6716689966", "401-023-2137", "9434765918", "0000000000", "9999999999", None, "12345"])
+    assert out["c"].to_list() == ["9434765919", "6716689966", "4010232137", None, None, None, None, None]
+    assert out["f"].to_list() == ["valid", "valid", "valid", "invalid", "shared_placeholder", "shared_placeholder", "missing", "invalid"]
+
+
+def test_shared_nhs_by_count_and_dobs():
+    d = dt.date(1950, 1, 2)
+    df = pl.DataFrame({
+        "nhs_number": ["9434765919"] * 6 + ["6716689966"] * 3 + ["4010232137"] * 2,
+        "nhs_number_flag": ["valid"] * 11,
+        "date_of_birth": [d] * 6 + [d, dt.date(1960, 1, 1), dt.date(1970, 1, 1)] + [d, dt.date(1951, 1, 2)],
+    })
+    out = s.flag_shared_nhs(df)
+    assert out["nhs_number"].null_count() == 9  # six on one number, three DOBs on another
+    assert out.filter(pl.col("nhs_number") == "4010232137").height == 2  # a DOB typo is not sharing
+
+
+def test_names():
+    df = pl.DataFrame({"fn": ["  bill henry", "BABY", "José-María", "Mr Peggy", None], "sn": ["Smith-Jones", "UNKNOWN", "Ñúñez", "o'brien", "TEST"]})
+    out = df.select(s.standardise_forenames("fn").alias("f"), s.standardise_surname("sn").alias("s")).unnest("f", "s")
+    assert out["forename"].to_list() == ["BILL", None, "JOSEMARIA", "PEGGY", None]
+    assert out["forename_other"].to_list() == ["HENRY", None, None, None, None]
+    assert out["forename_nick"].to_list() == ["WILLIAM", None, "JOSEMARIA", "MARGARET", None]
+    assert out["surname"].to_list() == ["SMITHJONES", None, "NUNEZ", "OBRIEN", None]
+    assert out["surname_parts"][0].to_list() == ["SMITH", "JONES"]
+    assert len(s.NICKNAME_MAP) > 300
+
+
+def test_soundex_and_phonetic():
+    assert [s.soundex(x) for x in ["Robert", "Rupert", "Ashcraft", "Tymczak", "Pfister"]] == ["R163", "R163", "A261", "T522", "P236"]
+    assert s.phonetic_key("MOHAMMED") == s.phonetic_key("MUHAMAD")
+    assert s.phonetic_key("CATHRYN") == s.phonetic_key("KATHRYN")
+
+
+def test_dob_sex_postcode_ethnicity():
+    dob, flag = s.standardise_dob("d")
+    df = pl.DataFrame({"d": [dt.date(1900, 1, 1), dt.date(1950, 1, 1), dt.date(1950, 3, 4), None]})
+    out = df.select(dob.alias("dob"), flag.alias("flag"))
+    assert out["dob"].to_list() == [None, dt.date(1950, 1, 1), dt.date(1950, 3, 4), None]
+    assert out["flag"].to_list() == ["default", "jan1", "ok", "missing"]
+
+    sx = pl.DataFrame({"g": ["Male", "2", "X", "9", None, "female"]}).select(s.standardise_sex("g"))["g"].to_list()
+    assert sx == ["Male", "Female", "Unknown", "Other", "Unknown", "Female"]
+
+    pc = pl.DataFrame({"p": ["se58az", " SW1A1AA ", "GIR0AA", "not a pc", None]}).select(s.standardise_postcode("p").alias("p"))
+    pc = pc.with_columns(s.postcode_sector("p").alias("sec"), s.postcode_district("p").alias("dis"))
+    assert pc["p"].to_list() == ["SE5 8AZ", "SW1A 1AA", "GIR 0AA", None, None]
+    assert pc["sec"].to_list()[:2] == ["SE5 8", "SW1A 1"]
+    assert pc["dis"].to_list()[:2] == ["SE5", "SW1A"]
+
+    e = pl.DataFrame({"e": ["A", "R", "Z", "Black, Black British, Caribbean or African: African", "Mixed - White and Asian", None, "No data: Refused"]})
+    e = e.select(s.standardise_ethnicity("e").alias("x")).unnest("x")
+    assert e["ethnic_group"].to_list() == ["White", "Asian", "Unknown", "Black", "Mixed", "Unknown", "Unknown"]
+    assert e["ethnicity_detail"][4] == "Mixed: White and Asian"

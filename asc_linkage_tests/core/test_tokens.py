@@ -1,0 +1,42 @@
+import datetime as dt
+
+import polars as pl
+
+from asc_linkage.core.spine import build_mh_spine
+from asc_linkage.core.tokens import FEATURES, make_link_tokens
+
+D = dt.date
+
+
+def _spine():
+    pts = pl.DataFrame({
+        "patient_id": ["M1", "M2", "M3"], "nhs_number": ["9434765919", None, None], "forename": ["John", "Smith", "Bill"],
+        "surname": ["Smith", "John", "Smith-Jones"], "date_of_birth": [D(1950, 3, 4), D(1950, 4, 3), D(1950, 3, 4)],
+        "gender": ["1", "1", "1"], "ethnic_category": ["A", "A", "A"], "postcode": ["SE5 8AZ", "SE5 8BB", None], "date_of_death": [None, None, None],
+    }, schema_overrides={"date_of_death": pl.Date})
+    return build_mh_spine(pts)
+
+
+def test_tokens_hold_no_cleartext_and_are_keyed_and_deterministic():
+    sp = _spine()
+    t1, t2, t3 = make_link_tokens(sp, b"secret-a"), make_link_tokens(sp, b"secret-a"), make_link_tokens(sp, b"secret-b")
+    assert t1.equals(t2)
+    assert not t1.select(FEATURES.keys()).equals(t3.select(FEATURES.keys()))
+    assert set(t1.columns) == {"source", "source_person_id", *FEATURES}
+    for c in FEATURES:
+        assert t1.schema[c] in (pl.Int64, pl.List(pl.Int64)), c
+    cleartext = {str(v) for v in sp.select("forename", "surname", "nhs_number", "postcode").to_numpy().ravel() if v is not None}
+    dumped = {str(v) for v in t1.select(FEATURES.keys()).to_numpy().ravel()}
+    assert not cleartext & dumped
+
+
+def test_variant_tokens_support_swaps_and_transpositions():
+    t = make_link_tokens(_spine(), b"k").sort("source_person_id")
+    a, b, c = t.row(0, named=True), t.row(1, named=True), t.row(2, named=True)
+    assert a["names_sorted"] == b["names_sorted"]      # John Smith vs Smith John
+    assert a["fn"] == b["sn"] and a["sn"] == b["fn"]    # one name domain so swaps compare
+    assert a["dob"] == b["dob_swap"]                    # 1950-03-04 vs 1950-04-03
+    assert a["sn"] in c["sn_parts"]                     # SMITH part of SMITH-JONES
+    assert a["fn_nick"] != c["fn"] and c["fn_nick"] != c["fn"]  # BILL -> WILLIAM group
+    assert a["pc_hist"] is not None and c["pc_hist"] is None
+    assert len(set(a["fn_bg"]) & set(b["sn_bg"])) == len(a["fn_bg"])
