@@ -91,6 +91,8 @@ def materialise(home: Home, quarters: list[str]) -> list[dict]:
             started = time.perf_counter()
             result = job.execute_in_process(
                 partition_key=quarter, instance=instance, raise_on_error=False,
+                # the full event log goes to the instance; the terminal gets warnings and errors only
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
                 tags={"asc_linkage/launched_by": "cli"},
             )
             seconds = time.perf_counter() - started

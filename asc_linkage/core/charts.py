@@ -42,10 +42,17 @@ def chart_values(frame: pl.DataFrame, columns: list[str]) -> list[dict]:
 
 
 def pattern_chart(pattern: pl.DataFrame, window_order: list[str], title: str) -> dict:
-    """Mean per person by window (x), case vs comparison (colour), one small panel per measure."""
+    """Mean per person per 30 days by window (x), case vs comparison (colour), a panel per measure.
+
+    Per 30 days because the windows differ in length; raw means would make the longest window
+    look busiest.
+    """
     long = pattern.unpivot(
-        index=["window", "measure"], on=["case_mean", "comparison_mean"], variable_name="group", value_name="mean_per_person"
-    ).with_columns(pl.col("group").str.replace("_mean", ""))
+        index=["window", "measure"],
+        on=["case_mean_per_30_days", "comparison_mean_per_30_days"],
+        variable_name="group",
+        value_name="mean_per_person",
+    ).with_columns(pl.col("group").str.replace("_mean_per_30_days", ""))
     return {
         "$schema": VEGA_LITE_SCHEMA,
         "title": title,
@@ -64,7 +71,7 @@ def pattern_chart(pattern: pl.DataFrame, window_order: list[str], title: str) ->
                     "sort": window_order,
                     "title": "Days before index date",
                 },
-                "y": {"field": "mean_per_person", "type": "quantitative", "title": "Mean per person"},
+                "y": {"field": "mean_per_person", "type": "quantitative", "title": "Mean per person per 30 days"},
                 "color": {"field": "group", "type": "nominal", "title": None},
             },
         },

@@ -131,17 +131,22 @@ def validation_failures(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> dict
         schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
         return _count_failures(errors.failure_cases)
-    except SchemaError as error:  # raised instead of SchemaErrors for some schema-level faults
-        return {f"{error.schema.name or 'table'}:{type(error).__name__}": 1}
+    except SchemaError:  # raised instead of SchemaErrors for some schema-level faults; its text may quote values
+        return {"table:schema_error": 1}
     return {}
 
 
 def _count_failures(failure_cases: pl.DataFrame) -> dict[str, int]:
-    # Only the column and the kind of check are kept; "failure_case" (the value) is dropped unread.
+    # Only the column and the kind of check are kept; "failure_case" holds the failing VALUE and
+    # is read for one check alone, where pandera puts the missing column's name in it.
     counts: dict[str, int] = {}
-    for column, check in failure_cases.select("column", "check").iter_rows():
-        match = _check_kind.match(str(check or "check"))
-        key = f"{column or 'table'}:{match.group(0) if match else 'check'}"
+    for column, check, case in failure_cases.select("column", "check", "failure_case").iter_rows():
+        kind_match = _check_kind.match(str(check or "check"))
+        kind = kind_match.group(0) if kind_match else "check"
+        if kind == "column_in_dataframe":
+            key = f"{case}:missing_column"
+        else:
+            key = f"{column or 'table'}:{kind}"
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items()))
 

@@ -92,6 +92,8 @@ OUTPUT_COLUMNS: dict[str, dict[str, str]] = {
         "comparison_total": "Sum of the measure over comparisons",
         "case_mean": "Mean per case",
         "comparison_mean": "Mean per comparison person",
+        "case_mean_per_30_days": "case_mean scaled to a 30-day window (windows differ in length; compare windows on this)",
+        "comparison_mean_per_30_days": "comparison_mean scaled to a 30-day window",
         "rate_ratio": "case_mean / comparison_mean",
         "rate_ratio_ci_lower": "Lower 95% limit (log scale, SE = sqrt(1/case_total + 1/comparison_total); Poisson, ignores over-dispersion)",
         "rate_ratio_ci_upper": "Upper 95% limit",
@@ -194,7 +196,7 @@ def _comparison_index_dates(
     """Draw each crisis-free person's pseudo index date from the case index dates.
 
     Drawn from cases of the same age band and sex (so the comparison group has the cases' calendar
-    spread within each stratum), restricted to dates when the person was known to a service and
+    spread within each stratum), restricted to dates when the person was already known (``known_from``) and
     alive; if no case date in the stratum qualifies, from all case dates (``matched_on_age_sex``
     False); if none qualifies at all, the person is left out.
     """
@@ -355,7 +357,9 @@ def pre_crisis_service_use(
 def pattern_table(pre_crisis_use: pl.DataFrame) -> pl.DataFrame:
     """Mean service use per person by window, cases against comparisons, with a rate ratio.
 
-    One row per window x measure. The rate ratio is case mean / comparison mean (windows are of
+    One row per window x measure. The rate ratio compares cases with comparisons in the same
+    window; the ``*_per_30_days`` columns put the windows on one scale, so the rise in use as a
+    crisis approaches is read down the case column (the comparison column shows the background). The rate ratio is case mean / comparison mean (windows are of
     equal length for both groups); its CI treats the totals as Poisson counts, which is too narrow
     when use is over-dispersed - read it as indicative. Aggregates only, NOT disclosure-controlled.
     Columns: see ``OUTPUT_COLUMNS['pattern_table']``.
@@ -373,6 +377,7 @@ def pattern_table(pre_crisis_use: pl.DataFrame) -> pl.DataFrame:
         pl.col("case_total"), pl.col("case_persons"), pl.col("comparison_total"), pl.col("comparison_persons")
     )
     window_order = {w[0]: i for i, w in enumerate(WINDOWS)}
+    window_days = {w[0]: w[2] - w[1] + 1 for w in WINDOWS}
     measure_order = {m: i for i, m in enumerate(SERVICE_USE_MEASURES)}
     return (
         by_group.with_columns(
@@ -387,6 +392,11 @@ def pattern_table(pre_crisis_use: pl.DataFrame) -> pl.DataFrame:
             upper.alias("rate_ratio_ci_upper"),
             pl.col("window").replace_strict(window_order).alias("_w"),
             pl.col("measure").replace_strict(measure_order).alias("_m"),
+            (30 / pl.col("window").replace_strict(window_days, return_dtype=pl.Float64)).alias("_per_30"),
+        )
+        .with_columns(
+            (pl.col("case_mean") * pl.col("_per_30")).alias("case_mean_per_30_days"),
+            (pl.col("comparison_mean") * pl.col("_per_30")).alias("comparison_mean_per_30_days"),
         )
         .sort("_m", "_w")
         .select(list(OUTPUT_COLUMNS["pattern_table"]))
@@ -394,7 +404,7 @@ def pattern_table(pre_crisis_use: pl.DataFrame) -> pl.DataFrame:
 
 
 def pattern_chart(pattern: pl.DataFrame, title: str = "Service use before a mental-health crisis") -> dict:
-    """Vega-Lite spec of mean use per person by window, cases against comparisons, one panel per measure.
+    """Vega-Lite spec of mean use per person per 30 days by window, cases against comparisons, one panel per measure.
 
     Built from the aggregate pattern table only (pass the disclosure-controlled version for release).
     """

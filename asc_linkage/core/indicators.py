@@ -163,10 +163,13 @@ def _asc_services(asc: pl.DataFrame, qs: date, qe: date) -> tuple[list[pl.DataFr
     )
 
     frequency = pl.col("cost_frequency_unit_type").fill_null("").str.strip_chars().str.to_lowercase()
+    # NaN is a missing cost as much as null is (CSV exports write "NaN"); both are dropped.
     units_per_week = frequency.replace_strict(
-        FIXED_UNITS_PER_WEEK, default=pl.col("planned_units_per_week"), return_dtype=pl.Float64
+        FIXED_UNITS_PER_WEEK,
+        default=pl.col("planned_units_per_week").cast(pl.Float64).fill_nan(None),
+        return_dtype=pl.Float64,
     )
-    unit_cost = pl.col("unit_cost").abs()
+    unit_cost = pl.col("unit_cost").cast(pl.Float64).fill_nan(None).abs()
     service_weeks = (_days(pl.col("_to") - pl.col("_from")) + 1) / 7
     costed = open_services.with_columns(
         pl.when(frequency == ONE_OFF)

@@ -86,6 +86,7 @@ OUTPUT_COLUMNS: dict[str, dict[str, str]] = {
         "percent": "numerator / denominator x 100",
         "ci_lower": "Lower 95% Wilson confidence limit of percent",
         "ci_upper": "Upper 95% Wilson confidence limit of percent",
+        "structural": "True when the segment's definition alone fixes the value (e.g. ASC activity of people never known to ASC is 0): a zero there is structural, not disclosive",
     },
 }
 
@@ -328,6 +329,38 @@ MEASURES: dict[str, tuple[str, pl.Expr]] = {
 }
 
 
+# Which membership flags each segment pins down, and which flag values pin each measure down:
+# a measure is "structural" in a segment when its value follows from the definition alone (ASC
+# activity of people never known to ASC is 0), so a zero there discloses nothing.
+SEGMENT_FLAGS: dict[str, dict[str, bool]] = {
+    "linked_cohort": {"in_asc": True, "in_mh": True},
+    "asc_only": {"in_asc": True, "in_mh": False},
+    "mh_only": {"in_asc": False, "in_mh": True},
+    "asc_all": {"in_asc": True},
+    "mh_all": {"in_mh": True},
+    "mh_smi": {"in_mh": True},
+    "mh_dementia": {"in_mh": True},
+}
+MEASURE_FIXED_BY: dict[str, tuple[str, set[bool]]] = {
+    "known_to_asc": ("in_asc", {True, False}),
+    "never_known_to_asc": ("in_asc", {True, False}),
+    "no_asc_service_in_period": ("in_asc", {False}),
+    "any_asc_service_in_period": ("in_asc", {False}),
+    "any_lt_residential_nursing_in_period": ("in_asc", {False}),
+    "known_to_mh": ("in_mh", {True, False}),
+    "any_attended_mh_contact_in_period": ("in_mh", {False}),
+    "any_crisis_in_period": ("in_mh", {False}),
+    "inpatient_admission_in_period": ("in_mh", {False}),
+    "mha_detention_in_period": ("in_mh", {False}),
+}
+
+
+def _is_structural(segment: str, measure: str) -> bool:
+    flag, fixing_values = MEASURE_FIXED_BY[measure]
+    pinned = SEGMENT_FLAGS[segment]
+    return flag in pinned and pinned[flag] in fixing_values
+
+
 def cohort_vs_single_system(population: pl.DataFrame, person_indicators: pl.DataFrame) -> pl.DataFrame:
     """The linked cohort set against each single-system population.
 
@@ -335,7 +368,8 @@ def cohort_vs_single_system(population: pl.DataFrame, person_indicators: pl.Data
     "people with SMI known to MH services who have no social care on record" (count and %), and
     ``no_asc_service_in_period`` the same for current social care. The segments overlap on purpose
     (``asc_all`` = ``linked_cohort`` + ``asc_only``). Denominator: segment members alive for at least
-    one day of the period. Percent with Wilson 95% CI. Columns: see
+    one day of the period. Percent with Wilson 95% CI; ``structural`` marks values fixed by the
+    segment's definition (for the disclosure-control step). Columns: see
     ``OUTPUT_COLUMNS['cohort_vs_single_system']``. Cells are NOT disclosure-controlled.
     """
     people = _at_risk_people(population, person_indicators).with_columns(
@@ -359,6 +393,7 @@ def cohort_vs_single_system(population: pl.DataFrame, person_indicators: pl.Data
                     "percent": 100 * numerator / denominator if denominator else None,
                     "ci_lower": None if lower is None else 100 * lower,
                     "ci_upper": None if upper is None else 100 * upper,
+                    "structural": _is_structural(segment, measure),
                 }
             )
     return pl.DataFrame(
@@ -373,5 +408,6 @@ def cohort_vs_single_system(population: pl.DataFrame, person_indicators: pl.Data
             "percent": pl.Float64,
             "ci_lower": pl.Float64,
             "ci_upper": pl.Float64,
+            "structural": pl.Boolean,
         },
     )

@@ -314,13 +314,16 @@ PLACEMENT_RATES_SCHEMA = {
 }
 
 
-def placement_rates(predictor_table: pl.DataFrame, by: list[str] | None = None) -> pl.DataFrame:
+def placement_rates(
+    predictor_table: pl.DataFrame, by: list[str] | None = None, reference_levels: dict[str, str] | None = None
+) -> pl.DataFrame:
     """Crude placement rates per 1,000 person-years and rate ratios, overall and by predictor.
 
     For each column in ``by`` (default dementia_at_entry, age_group, lives_alone) every level gets a
     rate with an exact-Poisson 95% CI and a rate ratio against the reference level (dementia: no; age:
     65-84, so the 85+ row is "85+ vs 65-84"; lives alone: no; otherwise the level with the most
-    person-years) with a log-scale 95% CI. These are unadjusted: they show whether a signal is
+    person-years; ``reference_levels`` overrides, e.g. {"age_group": "18-64"} for the SMI cohort)
+    with a log-scale 95% CI. These are unadjusted: they show whether a signal is
     there, not its independent effect. NOT disclosure-controlled. Columns: see
     ``OUTPUT_COLUMNS['placement_rates']``.
     """
@@ -342,7 +345,7 @@ def placement_rates(predictor_table: pl.DataFrame, by: list[str] | None = None) 
         )
         if grouped.is_empty():
             continue
-        reference = REFERENCE_LEVELS.get(grouping)
+        reference = {**REFERENCE_LEVELS, **(reference_levels or {})}.get(grouping)
         if reference not in grouped["group"].to_list():
             reference = grouped.sort(["person_years", "group"], descending=[True, False])["group"][0]
         ref_row = grouped.filter(pl.col("group") == reference)

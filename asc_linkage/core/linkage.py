@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 import polars as pl
 
-from asc_linkage.core.tokens import FEATURES, TRUSTED_EXTRA, link_features
+from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features
 
 KEY_MAP_COLUMNS = ["source", "source_person_id", "research_person_id", "link_method", "match_probability"]
-_IDENT_COLS = ["nhs", "fn", "sn", "dob", "pc_hist"]
+_IDENT_COLS = ["nhs", "fn", "sn", "dob_y", "pc_hist"]
 
 
 @dataclass
@@ -59,13 +59,18 @@ def _else() -> dict:
 
 
 def _overlap(a: str, b: str) -> str:
-    return f'list_has_any("{a}_l", "{b}_r")'
+    # Bloom prefilter first: DuckDB evaluates the list test only where the filters intersect.
+    assert a == b and f"{a}_bf" in OVERLAP_BLOOMS
+    return f'(("{a}_bf_l" & "{a}_bf_r") <> 0 AND list_has_any("{a}_l", "{b}_r"))'
 
 
-def _dice(col: str) -> str:
+def _dice(name: str) -> str:
+    """Dice similarity of two 128-bit bigram Bloom filters (`<name>_bf1`, `<name>_bf2`)."""
+    a1, a2 = f'"{name}_bf1_l"', f'"{name}_bf2_l"'
+    b1, b2 = f'"{name}_bf1_r"', f'"{name}_bf2_r"'
     return (
-        f'(2.0 * len(list_intersect("{col}_l", "{col}_r")) / '
-        f'nullif(len("{col}_l") + len("{col}_r"), 0))'
+        f"(2.0 * (bit_count({a1} & {b1}) + bit_count({a2} & {b2})) / "
+        f"nullif(bit_count({a1}) + bit_count({a2}) + bit_count({b1}) + bit_count({b2}), 0))"
     )
 
 
@@ -75,12 +80,12 @@ def comparisons(mode: str) -> list[dict]:
     fn_fuzzy = (
         _lvl('jaro_winkler_similarity("fn_text_l", "fn_text_r") >= 0.9', "forename Jaro-Winkler >= 0.9")
         if trusted
-        else _lvl(f"{_dice('fn_bg')} >= 0.7", "forename bigram Dice >= 0.7")
+        else _lvl(f"{_dice('fn')} >= 0.7", "forename bigram Dice >= 0.7")
     )
     sn_fuzzy = (
         _lvl('jaro_winkler_similarity("sn_text_l", "sn_text_r") >= 0.9', "surname Jaro-Winkler >= 0.9")
         if trusted
-        else _lvl(f"{_dice('sn_bg')} >= 0.7", "surname bigram Dice >= 0.7")
+        else _lvl(f"{_dice('sn')} >= 0.7", "surname bigram Dice >= 0.7")
     )
     return [
         {
@@ -120,7 +125,7 @@ def comparisons(mode: str) -> list[dict]:
             "output_column_name": "dob",
             "comparison_description": "date of birth",
             "comparison_levels": [
-                _null("dob"),
+                _null("dob_y"),
                 _lvl('"dob_l" = "dob_r"', "exact"),
                 _lvl('"dob_l" = "dob_swap_r"', "day and month transposed"),
                 _lvl(
@@ -128,6 +133,7 @@ def comparisons(mode: str) -> list[dict]:
                     'OR ("dob_m_l" = "dob_m_r" AND "dob_d_l" = "dob_d_r")',
                     "two of year, month, day",
                 ),
+                _lvl('("dob_l" IS NULL OR "dob_r" IS NULL) AND "dob_y_l" = "dob_y_r"', "same year, day/month unknown on a side"),
                 _else(),
             ],
         },
@@ -162,6 +168,10 @@ BLOCKING_RULES = [
     'l."pc" = r."pc" AND l."fn_init" = r."fn_init"',
     'l."names_sorted" = r."names_sorted" AND l."dob_y" = r."dob_y"',
     'l."sn_ph" = r."sn_ph" AND l."fn_ph" = r."fn_ph" AND l."dob_m" = r."dob_m"',
+    'l."dob" = r."dob" AND l."sn_init" = r."sn_init"',
+    'l."fn_nick" = r."fn_nick" AND l."sn_init" = r."sn_init" AND l."dob_y" = r."dob_y"',
+    'l."names_sorted" = r."names_sorted" AND l."pc_district" = r."pc_district"',
+    'l."pc" = r."pc" AND l."dob_y" = r."dob_y"',
 ]
 
 
@@ -187,7 +197,7 @@ def _features(asc: pl.DataFrame, mh: pl.DataFrame, mode: str) -> pl.DataFrame:
     if mode == "trusted":
         fa, fm = link_features(asc), link_features(mh)
     elif mode == "tokens":
-        missing = [c for c in FEATURES if c not in asc.columns or c not in mh.columns]
+        missing = [c for c in [*FEATURES, *BLOOM_COLUMNS] if c not in asc.columns or c not in mh.columns]
         if missing:
             raise ValueError(f"link_persons(tokens): token tables lack {len(missing)} feature column(s)")
         fa, fm = asc, mh
@@ -198,7 +208,7 @@ def _features(asc: pl.DataFrame, mh: pl.DataFrame, mode: str) -> pl.DataFrame:
         raise ValueError("link_persons: mode must be 'tokens' or 'trusted'")
     fa = fa.with_columns(pl.lit("asc").alias("source"))
     fm = fm.with_columns(pl.lit("mh").alias("source"))
-    cols = ["source", "source_person_id", *FEATURES.keys(), *TRUSTED_EXTRA]
+    cols = ["source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA]
     df = pl.concat([fa.select(cols), fm.select(cols)], how="vertical_relaxed")
     df = df.with_columns(pl.col("source_person_id").cast(pl.String))
     if df.select(pl.struct("source", "source_person_id").is_duplicated().any()).item():
@@ -226,9 +236,12 @@ def _deterministic_pairs(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """Pairs sharing a (valid, non-shared) NHS number with consistent DOB (equal or day/month
     transposed) and sex (equal, or unknown on a side). Returns pairs and the number of records
     that share a number with some record but fail the consistency test for every such pair."""
-    x = df.filter(pl.col("nhs").is_not_null()).select("unique_id", "nhs", "dob", "dob_swap", "sex")
+    x = df.filter(pl.col("nhs").is_not_null()).select("unique_id", "nhs", "dob", "dob_swap", "dob_y", "sex")
     p = x.join(x, on="nhs", suffix="_r").filter(pl.col("unique_id") < pl.col("unique_id_r"))
-    dob_ok = (pl.col("dob") == pl.col("dob_r")) | (pl.col("dob") == pl.col("dob_swap_r")) | (pl.col("dob_swap") == pl.col("dob_r"))
+    # Consistent: equal, day/month transposed, or the same year where a side only has the year
+    # (a 1 January default).
+    year_only = (pl.col("dob").is_null() | pl.col("dob_r").is_null()) & (pl.col("dob_y") == pl.col("dob_y_r"))
+    dob_ok = (pl.col("dob") == pl.col("dob_r")) | (pl.col("dob") == pl.col("dob_swap_r")) | (pl.col("dob_swap") == pl.col("dob_r")) | year_only
     sex_ok = pl.col("sex").is_null() | pl.col("sex_r").is_null() | (pl.col("sex") == pl.col("sex_r"))
     p = p.with_columns(ok=(dob_ok.fill_null(False) & sex_ok))
     good = p.filter("ok").select(pl.col("unique_id").alias("a"), pl.col("unique_id_r").alias("b"))
@@ -246,13 +259,16 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     con = duckdb.connect()
     con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})").fetchall()
     db_api = DuckDBAPI(connection=con)
-    cols = ["unique_id", *FEATURES.keys(), *TRUSTED_EXTRA]
+    cols = ["unique_id", *FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA]
     a = db_api.register(df.filter(pl.col("source") == "asc").select(cols).to_arrow(), dataset_display_name="asc_persons")
     m = db_api.register(df.filter(pl.col("source") == "mh").select(cols).to_arrow(), dataset_display_name="mh_patients")
 
     t0 = time.perf_counter()
     if previous_model:
         settings = json.loads(previous_model)
+        trusted_model = "jaro_winkler" in json.dumps(settings.get("comparisons", []))
+        if trusted_model != (mode == "trusted"):
+            raise ValueError("link_persons: previous_model was trained in the other mode")
         linker = Linker([a, m], settings, log_level=logging.ERROR)
     else:
         n = df.height
@@ -263,6 +279,12 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         # Splink's chunked probe (num_chunks=10) costs seconds of fixed overhead; one chunk is
         # enough below a few million sampled pairs.
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed, num_chunks=1 if u_pairs <= 5e6 else 10)
+        # Exact-agreement levels: u is exactly the chance two random records share a value, known
+        # from value frequencies over all records, where sampling sees rare values (NHS number,
+        # DOB) only a handful of times. The other levels keep their sampled shares of the rest.
+        model = linker.misc.save_model_to_json()
+        _exact_u_from_frequencies(model, df)
+        linker = Linker([a, m], model, log_level=logging.ERROR)
         timings["u_sampling_s"] = round(time.perf_counter() - t0, 2)
         t1 = time.perf_counter()
         # Two EM passes so every comparison is estimated in one of them. A pass with no pairs
@@ -276,12 +298,19 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
             except (EMTrainingException, ValueError):  # ValueError: a level with no pairs got m = 0
                 skipped += 1
         timings["em_passes_skipped"] = skipped
+        # DuckDB sums in parallel, so the last bits of m/u vary between runs: rounding them makes
+        # the stored model (and every probability computed from it) identical run to run.
+        model = linker.misc.save_model_to_json()
+        _round_model(model)
+        linker = Linker([a, m], model, log_level=logging.ERROR)
         timings["em_s"] = round(time.perf_counter() - t1, 2)
     t2 = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=predict_threshold)
     rows = pred.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability").pl()
     timings["predict_s"] = round(time.perf_counter() - t2, 2)
-    model_json = json.dumps(linker.misc.save_model_to_json(), sort_keys=True, default=str)
+    saved = linker.misc.save_model_to_json()
+    saved.pop("linker_uid", None)  # random per Linker: would make equal models differ
+    model_json = json.dumps(saved, sort_keys=True, default=str)
     charts = {}
     try:
         # m/u and match-weight charts hold parameters and level labels only, never records.
@@ -291,6 +320,49 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         charts = {}
     con.close()
     return rows, model_json, charts
+
+
+#: comparison -> (column of its exact level, column its null level tests)
+EXACT_LEVEL_COLUMNS = {"nhs": ("nhs", "nhs"), "forename": ("fn", "fn"), "surname": ("sn", "sn"), "dob": ("dob", "dob_y"),
+                       "sex": ("sex", "sex"), "postcode": ("pc", "pc_hist")}
+
+
+def _round_model(model: dict, digits: int = 10) -> None:
+    def r(x: float) -> float:
+        return float(f"{x:.{digits}g}")
+
+    if model.get("probability_two_random_records_match"):
+        model["probability_two_random_records_match"] = r(model["probability_two_random_records_match"])
+    for comp in model["comparisons"]:
+        for lv in comp["comparison_levels"]:
+            for k in ("m_probability", "u_probability"):
+                if lv.get(k) is not None:
+                    lv[k] = max(r(lv[k]), 1e-300)
+
+
+def _exact_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
+    for comp in model["comparisons"]:
+        cols = EXACT_LEVEL_COLUMNS.get(comp.get("output_column_name"))
+        if not cols:
+            continue
+        col, null_col = cols
+        base = df.filter(pl.col(null_col).is_not_null())
+        n = base.height
+        if n < 2:
+            continue
+        counts = base.filter(pl.col(col).is_not_null()).group_by(col).len()["len"].cast(pl.Float64)
+        u_exact = float(((counts * (counts - 1)).sum()) / (n * (n - 1)))
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        exact, rest = levels[0], levels[1:]
+        if u_exact <= 0 or exact.get("u_probability") is None:
+            continue
+        u_exact = max(u_exact, 1e-12)
+        rest_total = sum(lv.get("u_probability") or 0.0 for lv in rest)
+        exact["u_probability"] = u_exact
+        if rest_total > 0:
+            for lv in rest:
+                if lv.get("u_probability") is not None:
+                    lv["u_probability"] = max(lv["u_probability"] * (1 - u_exact) / rest_total, 1e-12)
 
 
 def _cluster(n: int, edges: pl.DataFrame, source: list[str], threshold: float, within_threshold: float) -> tuple[list[int], int]:
@@ -402,7 +474,7 @@ def link_persons(
     threshold: float = 0.95,
     within_threshold: float = 0.95,
     max_records_per_nhs: int = 5,
-    u_max_pairs: float = 2e6,
+    u_max_pairs: float = 5e5,
 ) -> LinkageResult:
     """Link ASC and MH person records (and duplicates within each) into research persons.
 

@@ -6,7 +6,6 @@ and also asks the instance which manifest the quarter's raw tables were last bui
 made from the command line count). A re-delivered drop has a new manifest and is run again.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import hashlib

@@ -16,6 +16,7 @@ LINKAGE = "linkage"
 RESEARCH = "research"
 INDICATORS = "indicators"
 PUBLISHED = "published"
+LAYER_ORDER = [RAW, STAGING, SPINES, LINKAGE, RESEARCH, INDICATORS, PUBLISHED]
 
 IDENTIFIABLE = "identifiable"
 RESEARCH_ZONE = "research"
@@ -59,3 +60,25 @@ def counts_markdown(counts: dict[str, int], key_title: str = "reason") -> dg.Met
         return dg.MetadataValue.md("none")
     rows = "\n".join(f"| {key} | {value:,} |" for key, value in sorted(counts.items()))
     return dg.MetadataValue.md(f"| {key_title} | rows |\n|---|---:|\n{rows}")
+
+
+def asset_out(group: str, zone: str, description: str, schema: dg.TableSchema | None = None,
+              kinds: set[str] | None = None, **extra_metadata) -> dg.AssetOut:
+    """One output of a multi-asset, stored by the zone IO manager."""
+    return dg.AssetOut(
+        group_name=group, tags=zone_tags(zone), description=description,
+        metadata=zone_metadata(zone, schema, **extra_metadata), kinds=kinds or {"polars", "parquet"},
+    )
+
+
+def zone_asset(name: str, group: str, zone: str, description: str, **kwargs):
+    """A quarter-partitioned asset stored by the zone IO manager."""
+    return dg.asset(
+        name=name, group_name=group, tags=zone_tags(zone), metadata=zone_metadata(zone),
+        partitions_def=quarter_partitions, kinds={"polars", "parquet"}, description=description, **kwargs,
+    )
+
+
+def rows_metadata(df: pl.DataFrame, **extra) -> dict:
+    """Row count and column schema of a produced frame, plus counts the asset adds."""
+    return {"dagster/row_count": df.height, "dagster/column_schema": frame_schema(df), **extra}

@@ -6,17 +6,18 @@ and a quarter's linkage starts from the previous quarter's model and key map so 
 stay stable. The trust's files are full snapshots, so the MH spine needs only its own quarter.
 """
 
-from __future__ import annotations
+
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from asc_linkage.core import linkage as linkage_core
-from asc_linkage.core import quality, spine, staging, tokens
+from asc_linkage.core import quality, reporting, spine, staging, tokens
 from asc_linkage.core.quarters import previous_quarter, quarter_end
 from asc_linkage.defs.common import (
-    IDENTIFIABLE, LINKAGE, RESEARCH_ZONE, SPINES, STAGING, frame_schema, quarter_partitions,
-    zone_metadata, zone_tags,
+    IDENTIFIABLE, LINKAGE, RESEARCH_ZONE, SPINES, STAGING, asset_out, counts_markdown, quarter_partitions, rows_metadata,
+    zone_asset,
 )
 from asc_linkage.defs.storage import HomeResource
 
@@ -25,15 +26,23 @@ LINKAGE_QUALITY_TARGETS = "linkage_quality_targets"
 
 
 def _asset(name: str, group: str, zone: str, description: str, **kwargs):
-    return dg.asset(
-        name=name, group_name=group, tags=zone_tags(zone), metadata=zone_metadata(zone),
-        partitions_def=quarter_partitions, kinds={"polars", "parquet"}, description=description,
-        **kwargs,
-    )
+    return zone_asset(name, group, zone, description, **kwargs)
 
 
-def _rows(df: pl.DataFrame, **extra) -> dict:
-    return {"dagster/row_count": df.height, "dagster/column_schema": frame_schema(df), **extra}
+def _spine_counts(built: pl.DataFrame) -> dict:
+    """How usable the identifiers are: counts by flag, never values."""
+    flags = built["nhs_number_flag"].fill_null("none").value_counts()
+    return {
+        "records_with_valid_nhs_number": int(built["nhs_number"].is_not_null().sum()),
+        "records_with_date_of_birth": int(built["date_of_birth"].is_not_null().sum()),
+        "records_with_postcode": int(built["postcode"].is_not_null().sum()),
+        "nhs_number_flags": counts_markdown(dict(zip(flags["nhs_number_flag"], flags["count"])), "flag"),
+    }
+
+
+def _scalar_stats(stats: dict) -> dict:
+    """Linkage statistics as metadata: counts, rates and timings only."""
+    return {f"linkage/{k}": v for k, v in stats.items() if isinstance(v, (int, float, str, bool))}
 
 
 def _previous(home: HomeResource, zone: str, table: str, quarter: str) -> pl.DataFrame | None:
@@ -52,7 +61,7 @@ def _previous(home: HomeResource, zone: str, table: str, quarter: str) -> pl.Dat
 def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cld_events: pl.DataFrame):
     submissions = home.store().read_all_quarters(IDENTIFIABLE, "raw_cld_events", up_to=context.partition_key)
     staged = staging.stage_asc_events(submissions)
-    return dg.Output(staged, metadata=_rows(staged, submissions_read=submissions["_quarter"].n_unique(),
+    return dg.Output(staged, metadata=rows_metadata(staged, submissions_read=submissions["_quarter"].n_unique(),
                                             submission_rows_read=submissions.height))
 
 
@@ -62,7 +71,7 @@ def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cl
 def asc_client_spine(stg_asc_events: pl.DataFrame, raw_ref_postcode_lsoa: pl.DataFrame,
                      raw_ref_lsoa_imd: pl.DataFrame):
     built = spine.build_asc_spine(stg_asc_events, raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
-    return dg.Output(built, metadata=_rows(built, **spine.spine_counts(built)))
+    return dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
 
 
 @_asset("mh_patient_spine", SPINES, IDENTIFIABLE,
@@ -71,7 +80,7 @@ def asc_client_spine(stg_asc_events: pl.DataFrame, raw_ref_postcode_lsoa: pl.Dat
 def mh_patient_spine(raw_mh_patients: pl.DataFrame, raw_mh_addresses: pl.DataFrame,
                      raw_ref_postcode_lsoa: pl.DataFrame, raw_ref_lsoa_imd: pl.DataFrame):
     built = spine.build_mh_spine(raw_mh_patients, raw_mh_addresses, raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
-    return dg.Output(built, metadata=_rows(built, **spine.spine_counts(built)))
+    return dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
 
 
 @_asset("asc_link_tokens", LINKAGE, IDENTIFIABLE,
@@ -79,30 +88,27 @@ def mh_patient_spine(raw_mh_patients: pl.DataFrame, raw_mh_addresses: pl.DataFra
         "and their variants: what the linkage sees in `tokens` mode instead of cleartext.")
 def asc_link_tokens(home: HomeResource, asc_client_spine: pl.DataFrame):
     made = tokens.make_link_tokens(asc_client_spine, home.secret())
-    return dg.Output(made, metadata=_rows(made))
+    return dg.Output(made, metadata=rows_metadata(made))
 
 
 @_asset("mh_link_tokens", LINKAGE, IDENTIFIABLE,
         "Keyed pseudonyms of the trust spine's identifiers and their variants (see `asc_link_tokens`).")
 def mh_link_tokens(home: HomeResource, mh_patient_spine: pl.DataFrame):
     made = tokens.make_link_tokens(mh_patient_spine, home.secret())
-    return dg.Output(made, metadata=_rows(made))
+    return dg.Output(made, metadata=rows_metadata(made))
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec("linkage_model", group_name=LINKAGE, tags=zone_tags(IDENTIFIABLE),
-                     metadata=zone_metadata(IDENTIFIABLE), kinds={"splink", "duckdb"},
-                     deps=["asc_link_tokens", "mh_link_tokens", "asc_client_spine", "mh_patient_spine"],
-                     description="The Fellegi-Sunter model of the quarter (m and u of every comparison "
-                     "level, as Splink settings) with its m/u chart; reused by the next quarter."),
-        dg.AssetSpec("linkage_key_map", group_name=LINKAGE, tags=zone_tags(IDENTIFIABLE),
-                     metadata=zone_metadata(IDENTIFIABLE), kinds={"splink", "duckdb"},
-                     deps=["asc_link_tokens", "mh_link_tokens", "asc_client_spine", "mh_patient_spine"],
-                     description="Every council and trust person record once, with its `research_person_id` "
-                     "(one per real person across both systems), link method and match probability. "
-                     "Cumulative: starts from the previous quarter's key map so ids stay stable."),
-    ],
+    outs={
+        "linkage_model": asset_out(
+            LINKAGE, IDENTIFIABLE, "The Fellegi-Sunter model of the quarter (m and u of every comparison "
+            "level, as Splink settings) with its m/u chart; reused by the next quarter.", kinds={"splink", "duckdb"}),
+        "linkage_key_map": asset_out(
+            LINKAGE, IDENTIFIABLE, "Every council and trust person record once, with its `research_person_id` "
+            "(one per real person across both systems), link method and match probability. "
+            "Cumulative: starts from the previous quarter's key map so ids stay stable.", kinds={"splink", "duckdb"}),
+    },
+    deps=["asc_link_tokens", "mh_link_tokens", "asc_client_spine", "mh_patient_spine"],
     check_specs=[dg.AssetCheckSpec(KEY_MAP_COMPLETE, asset="linkage_key_map",
                                    description="Every spine record appears exactly once in the key map.")],
     partitions_def=quarter_partitions,
@@ -114,15 +120,20 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
     mode = home.resolved.load_config().linkage_mode
     inputs = ("asc_link_tokens", "mh_link_tokens") if mode == "tokens" else ("asc_client_spine", "mh_patient_spine")
     asc, mh = (store.read(IDENTIFIABLE, table, quarter=quarter) for table in inputs)
+    previous_model = _previous(home, IDENTIFIABLE, "linkage_model", quarter)
     result = linkage_core.link_persons(
-        asc, mh, mode=mode,
+        asc, mh, mode=mode, secret=home.secret(),
         previous_key_map=_previous(home, IDENTIFIABLE, "linkage_key_map", quarter),
-        previous_model=_previous(home, IDENTIFIABLE, "linkage_model", quarter),
+        previous_model=previous_model["model_settings_json"][0] if previous_model is not None else None,
     )
-    yield dg.Output(result.model, output_name="linkage_model",
-                    metadata={"mode": mode, **result.model_metadata()})
+    model = pl.DataFrame({"quarter": [quarter], "mode": [mode],
+                          "model_settings_json": [result.model_settings_json]})
+    yield dg.Output(model, output_name="linkage_model", metadata={
+        "mode": mode, "trained_this_quarter": previous_model is None,
+        **{f"chart_{name}": dg.MetadataValue.json(chart) for name, chart in result.charts.items()},
+    })
     yield dg.Output(result.key_map, output_name="linkage_key_map",
-                    metadata=_rows(result.key_map, **result.stats))
+                    metadata=rows_metadata(result.key_map, **_scalar_stats(result.stats)))
     expected = asc.height + mh.height
     seen = result.key_map.select(["source", "source_person_id"]).unique().height
     yield dg.AssetCheckResult(
@@ -141,21 +152,29 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
                                        "precision >= 0.998, duplicate recall >= 0.98, ethnic recall gap <= 1 pp.")])
 def linkage_quality_report(context: dg.AssetExecutionContext, home: HomeResource, linkage_key_map: pl.DataFrame,
                            asc_client_spine: pl.DataFrame, mh_patient_spine: pl.DataFrame):
-    truth = quality.load_truth(home.resolved.load_config().ground_truth)
+    truth = _ground_truth(home)
     report = quality.linkage_quality(linkage_key_map, asc_client_spine, mh_patient_spine, truth,
                                      as_of=quarter_end(context.partition_key))
     path = home.resolved.zone(RESEARCH_ZONE) / "linkage_quality" / f"{context.partition_key}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report.markdown)
-    yield dg.Output(report.summary_table, metadata={
-        **_rows(report.summary_table),
-        "report": dg.MetadataValue.md(report.markdown),
-        "report_file": dg.MetadataValue.path(str(path)),
-        **report.headline_metadata(),
-    })
-    passed, detail = report.meets_targets()
+    summary = reporting.long_form(report.tables)
+    passed, measured = reporting.linkage_target_verdict(report.tables)
+    yield dg.Output(summary, metadata=rows_metadata(
+        summary, report=dg.MetadataValue.md(report.markdown), report_file=dg.MetadataValue.path(str(path)),
+        **{f"chart_{name}": dg.MetadataValue.json(figure) for name, figure in report.figures.items()},
+        **{f"quality/{k}": v for k, v in measured.items() if isinstance(v, float)},
+    ))
     yield dg.AssetCheckResult(check_name=LINKAGE_QUALITY_TARGETS, passed=passed,
-                              severity=dg.AssetCheckSeverity.WARN, metadata=detail)
+                              severity=dg.AssetCheckSeverity.WARN, metadata=measured)
+
+
+def _ground_truth(home: HomeResource) -> pl.DataFrame | None:
+    """The synthetic data's truth table, when one is configured (never for real drops)."""
+    configured = home.resolved.load_config().ground_truth
+    if not configured or not Path(configured).is_file():
+        return None
+    return pl.read_csv(configured, infer_schema=False)
 
 
 ASSETS = [stg_asc_events, asc_client_spine, mh_patient_spine, asc_link_tokens, mh_link_tokens,

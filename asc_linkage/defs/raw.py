@@ -6,7 +6,6 @@ that nothing was lost. Assets are generated from the contract, so a file added t
 gets its asset without code here.
 """
 
-from __future__ import annotations
 
 import hashlib
 
@@ -15,7 +14,7 @@ import dagster as dg
 from asc_linkage.core.ingest import ContractError, DropError, IngestResult, check_drop, ingest_file
 from asc_linkage.core.specs import FileSpec, load_contract
 from asc_linkage.defs.common import (
-    IDENTIFIABLE, RAW, counts_markdown, quarter_partitions, zone_metadata, zone_tags,
+    IDENTIFIABLE, RAW, asset_out, counts_markdown, quarter_partitions,
 )
 from asc_linkage.defs.schemas import quarantine_table_schema, table_schema
 from asc_linkage.defs.storage import HomeResource
@@ -58,25 +57,19 @@ def build_raw_asset(spec: FileSpec) -> dg.AssetsDefinition:
 
     @dg.multi_asset(
         name=f"ingest_{spec.table}",
-        specs=[
-            dg.AssetSpec(
-                raw,
-                description=f"{spec.description}\n\nAccepted rows of `{spec.landing_path}` for the quarter, typed and coded "
+        outs={
+            raw.path[-1]: asset_out(
+                RAW, IDENTIFIABLE,
+                f"{spec.description}\n\nAccepted rows of `{spec.landing_path}` for the quarter, typed and coded "
                 "to the contract; a field that broke a rule is null and named in `_field_faults`.",
-                group_name=RAW,
-                tags=zone_tags(IDENTIFIABLE),
-                metadata=zone_metadata(IDENTIFIABLE, table_schema(spec.table), landing_file=spec.landing_path),
-                kinds={"polars", "parquet"},
+                table_schema(spec.table), landing_file=spec.landing_path,
             ),
-            dg.AssetSpec(
-                quarantine,
-                description=f"Rows of `{spec.landing_path}` refused by the contract, each with the rule it broke (`_reason`).",
-                group_name=RAW,
-                tags=zone_tags(IDENTIFIABLE),
-                metadata=zone_metadata(IDENTIFIABLE, quarantine_table_schema(spec.table), landing_file=spec.landing_path),
-                kinds={"polars", "parquet"},
+            quarantine.path[-1]: asset_out(
+                RAW, IDENTIFIABLE,
+                f"Rows of `{spec.landing_path}` refused by the contract, each with the rule it broke (`_reason`).",
+                quarantine_table_schema(spec.table), landing_file=spec.landing_path,
             ),
-        ],
+        },
         check_specs=[
             dg.AssetCheckSpec(
                 ROWS_RECONCILE, asset=raw,

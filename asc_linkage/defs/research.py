@@ -4,7 +4,6 @@ Nothing here carries a direct identifier (NHS number, name, full date of birth, 
 LA person id or trust patient id); the `no_direct_identifiers` check proves it on every table.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl
@@ -13,7 +12,7 @@ from asc_linkage.core import research_tables
 from asc_linkage.core.quarters import quarter_end
 from asc_linkage.core.specs import load_contract
 from asc_linkage.defs.common import (
-    RESEARCH, RESEARCH_ZONE, frame_schema, quarter_partitions, zone_metadata, zone_tags,
+    RESEARCH, RESEARCH_ZONE, asset_out, quarter_partitions, rows_metadata,
 )
 from asc_linkage.defs.storage import HomeResource
 
@@ -45,21 +44,19 @@ def _check_no_identifiers(table: str, df: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-def _spec(name: str, description: str, deps=()) -> dg.AssetSpec:
-    return dg.AssetSpec(name, group_name=RESEARCH, tags=zone_tags(RESEARCH_ZONE),
-                        metadata=zone_metadata(RESEARCH_ZONE), kinds={"polars", "parquet"},
-                        description=description, deps=list(deps))
+def _out(description: str) -> dg.AssetOut:
+    return asset_out(RESEARCH, RESEARCH_ZONE, description)
 
 
 @dg.multi_asset(
-    specs=[
-        _spec("research_population", "One row per research person in either system: which systems know "
-              "them, age band, birth year, sex, ethnic group, IMD decile and quintile, SMI and dementia "
-              "flags from diagnoses, first contact dates. The denominator for every indicator.",
-              deps=["linkage_key_map", "asc_client_spine", "mh_patient_spine", "raw_mh_diagnoses"]),
-        _spec("linked_cohort", "The research persons known to both council and trust: "
-              "`research_population` rows with `in_both`.", deps=["linkage_key_map"]),
-    ],
+    outs={
+        "research_population": _out("One row per research person in either system: which systems know "
+                                    "them, age band, birth year, sex, ethnic group, IMD decile and quintile, SMI and "
+                                    "dementia flags from diagnoses, first contact dates. The denominator for every indicator."),
+        "linked_cohort": _out("The research persons known to both council and trust: "
+                              "`research_population` rows with `in_both`."),
+    },
+    deps=["linkage_key_map", "asc_client_spine", "mh_patient_spine", "raw_mh_diagnoses"],
     check_specs=[dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name) for name in ("research_population", "linked_cohort")],
     partitions_def=quarter_partitions,
     can_subset=False,
@@ -73,16 +70,14 @@ def research_population(context: dg.AssetExecutionContext, home: HomeResource):
     )
     cohort = research_tables.linked_cohort(population)
     for name, df in (("research_population", population), ("linked_cohort", cohort)):
-        yield dg.Output(df, output_name=name, metadata={"dagster/row_count": df.height,
-                                                         "dagster/column_schema": frame_schema(df)})
+        yield dg.Output(df, output_name=name, metadata=rows_metadata(df))
         yield _check_no_identifiers(name, df)
 
 
 @dg.multi_asset(
-    specs=[_spec(name, description, deps=["linkage_key_map", "stg_asc_events", "raw_mh_referrals",
-                                           "raw_mh_care_contacts", "raw_mh_hospital_spells",
-                                           "raw_mh_mha_episodes", "raw_mh_diagnoses"])
-           for name, description in RESEARCH_EVENT_TABLES.items()],
+    outs={name: _out(description) for name, description in RESEARCH_EVENT_TABLES.items()},
+    deps=["linkage_key_map", "stg_asc_events", "raw_mh_referrals", "raw_mh_care_contacts",
+          "raw_mh_hospital_spells", "raw_mh_mha_episodes", "raw_mh_diagnoses"],
     check_specs=[dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name) for name in RESEARCH_EVENT_TABLES],
     partitions_def=quarter_partitions,
     can_subset=False,
@@ -92,14 +87,13 @@ def research_events(context: dg.AssetExecutionContext, home: HomeResource):
     read = lambda table: store.read("identifiable", table, quarter=quarter)  # noqa: E731
     tables = research_tables.pseudonymise_events(
         read("linkage_key_map"), read("stg_asc_events"),
-        mh={name: read(f"raw_{name}") for name in
+        mh_tables={name: read(f"raw_{name}") for name in
             ("mh_referrals", "mh_care_contacts", "mh_hospital_spells", "mh_mha_episodes", "mh_diagnoses")},
         secret=home.secret(),
     )
     for name in RESEARCH_EVENT_TABLES:
         df = tables[name]
-        yield dg.Output(df, output_name=name, metadata={"dagster/row_count": df.height,
-                                                         "dagster/column_schema": frame_schema(df)})
+        yield dg.Output(df, output_name=name, metadata=rows_metadata(df))
         yield _check_no_identifiers(name, df)
 
 

@@ -19,7 +19,7 @@ def test_values_are_json_safe_and_record_level_input_is_refused():
 def test_pattern_chart_is_faceted_by_measure_with_window_order():
     pattern = pl.DataFrame({
         "window": ["0-30", "31-90"], "measure": ["mh_contacts_attended"] * 2,
-        "case_mean": [2.0, 1.0], "comparison_mean": [0.5, 0.5],
+        "case_mean_per_30_days": [2.0, 1.0], "comparison_mean_per_30_days": [0.5, 0.5],
     })
     spec = pattern_chart(pattern, window_order=["31-90", "0-30"], title="t")
     assert spec["facet"]["field"] == "measure"

@@ -99,7 +99,7 @@ def test_ranges_and_reference_quarter():
 
 def test_missing_column_is_reported(referrals):
     failures = validation_failures(referrals.drop("team_type"), raw_schema("mh_referrals"))
-    assert failures == {"team_type:column_in_dataframe": 1}
+    assert failures == {"team_type:missing_column": 1}
 
 
 def test_quarantine_schema_checks_reasons(tmp_path):

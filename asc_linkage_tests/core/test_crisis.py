@@ -187,10 +187,16 @@ def test_pattern_table_means_and_rate_ratio():
     r = pattern.filter((pl.col("window") == "0-30") & (pl.col("measure") == "mh_contacts_attended")).row(0, named=True)
     assert (r["case_persons"], r["comparison_persons"], r["case_total"], r["comparison_total"]) == (2, 4, 4, 2)
     assert (r["case_mean"], r["comparison_mean"]) == (2.0, 0.5)
+    assert (r["case_mean_per_30_days"], r["comparison_mean_per_30_days"]) == (2.0, 0.5)
     assert r["rate_ratio"] == pytest.approx(4.0)
     se = math.sqrt(1 / 4 + 1 / 2)
     assert r["rate_ratio_ci_lower"] == pytest.approx(4 * math.exp(-1.959964 * se), rel=1e-5)
     assert r["rate_ratio_ci_upper"] == pytest.approx(4 * math.exp(1.959964 * se), rel=1e-5)
+    # a 60-day window: per-30-day means are half the window means
+    rows_31_90 = [dict(r, mh_referrals=2) for r in rows if r["window"] == "31-90"]
+    wide = pattern_table(pl.DataFrame(rows_31_90))
+    r90 = wide.filter(pl.col("measure") == "mh_referrals").row(0, named=True)
+    assert (r90["case_mean"], r90["case_mean_per_30_days"]) == (2.0, 1.0)
     # no events anywhere: means 0, ratio undefined
     empty = pattern.filter((pl.col("window") == "31-90") & (pl.col("measure") == "mh_contacts_attended")).row(0, named=True)
     assert (empty["case_mean"], empty["rate_ratio"]) == (0.0, None)

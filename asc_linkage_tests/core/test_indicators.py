@@ -93,6 +93,11 @@ def indicators() -> pl.DataFrame:
         # zero cost: counted as open, not costed
         asc("P1", "Service", d(2024, 3, 20), None, service_type="Long term support: Residential care",
             unit_cost=0.0, cost_frequency_unit_type="Weekly"),
+        # NaN cost or units: open, but not costed
+        asc("P3", "Service", d(2024, 1, 1), d(2024, 1, 7), service_type="Long term support: Community",
+            unit_cost=float("nan"), cost_frequency_unit_type="Weekly"),
+        asc("P3", "Service", d(2024, 1, 1), d(2024, 1, 7), service_type="Long term support: Community",
+            unit_cost=10.0, cost_frequency_unit_type="Hourly", planned_units_per_week=float("nan")),
         asc("P2", "Request", d(2024, 1, 5), d(2024, 1, 6)),
         # open service cropped at death (Feb 10): 22 days -> 22/7 weeks x 700 = 2200
         asc("P2", "Service", d(2024, 1, 20), None, service_type="Long term support: Nursing care",
@@ -157,7 +162,7 @@ def test_new_long_term_support_needs_no_long_term_service_open_the_day_before(in
     # P1's new LT services start while the community package is still open; P2's nursing care is new.
     assert row(indicators, "P1")["asc_new_long_term_support"] is False
     assert row(indicators, "P2")["asc_new_long_term_support"] is True
-    assert row(indicators, "P3")["asc_new_long_term_support"] is False
+    assert row(indicators, "P5")["asc_new_long_term_support"] is False
 
 
 def test_costs_and_weeks_follow_domain_rules(indicators):
@@ -170,13 +175,16 @@ def test_costs_and_weeks_follow_domain_rules(indicators):
     assert p2["asc_cost_in_period"] == pytest.approx(2200)
     assert p2["asc_cost_per_week"] == pytest.approx(700)
     p3 = row(indicators, "P3")
-    assert (p3["asc_weeks_of_support"], p3["asc_cost_in_period"], p3["asc_cost_per_week"]) == (0.0, 0.0, None)
+    assert (p3["asc_services_open"], p3["asc_weeks_of_support"]) == (2, pytest.approx(1.0))
+    assert (p3["asc_cost_in_period"], p3["asc_cost_per_week"]) == (0.0, 0.0)
+    p5 = row(indicators, "P5")
+    assert (p5["asc_weeks_of_support"], p5["asc_cost_in_period"], p5["asc_cost_per_week"]) == (0.0, 0.0, None)
 
 
 def test_wait_from_request_to_first_service(indicators):
     assert row(indicators, "P1")["asc_wait_days_request_to_first_service"] == 22  # Jan 10 -> Feb 1
     assert row(indicators, "P2")["asc_wait_days_request_to_first_service"] == 15  # Jan 5 -> Jan 20
-    assert row(indicators, "P3")["asc_wait_days_request_to_first_service"] is None
+    assert row(indicators, "P3")["asc_wait_days_request_to_first_service"] is None  # services, no request
 
 
 def test_days_alive(indicators):
@@ -212,8 +220,8 @@ def test_detentions_and_crisis_episodes(indicators):
 
 
 def test_inactive_person_has_zero_counts(indicators):
-    p3 = row(indicators, "P3")
-    counts = [v for k, v in p3.items() if k.startswith(("asc_requests", "asc_services", "mh_"))]
+    p5 = row(indicators, "P5")
+    counts = [v for k, v in p5.items() if k.startswith(("asc_requests", "asc_services", "mh_contacts", "mh_referrals"))]
     assert counts and all(v == 0 for v in counts)
 
 

@@ -115,3 +115,9 @@ def test_cohort_vs_single_system(world):
     assert get("mh_only", "mha_detention_in_period")["percent"] == 100.0
     assert get("asc_all", "known_to_mh")["denominator"] == 2  # A and C; D dead before the period
     assert get("mh_dementia", "known_to_asc")["percent"] is None  # empty segment
+    # fixed by definition, so a zero there is not disclosive; a real count is not structural
+    assert get("asc_only", "any_crisis_in_period")["structural"] is True
+    assert get("mh_only", "any_asc_service_in_period")["structural"] is True
+    assert get("linked_cohort", "known_to_asc")["structural"] is True
+    assert get("mh_smi", "never_known_to_asc")["structural"] is False
+    assert get("asc_all", "any_crisis_in_period")["structural"] is False

@@ -532,3 +532,63 @@ def test_scan_landing_reports_each_quarter_and_skips_reference(tmp_path):
     assert statuses[1].reason.startswith("2025-Q2/manifest.json: missing")
     assert "not a quarter" in statuses[2].reason
     assert scan_landing(tmp_path / "absent") == []
+
+
+# ---- contract bookkeeping --------------------------------------------------------------------
+
+
+def test_every_rule_name_used_is_declared_in_rules_yaml():
+    from asc_linkage.core.ingest import FIELD_RULES, ROW_RULES
+
+    assert ROW_RULES == tuple(rule.name for rule in CONTRACT.row_rules)
+    assert set(FIELD_RULES) == {rule.name for rule in CONTRACT.field_rules}
+
+
+def test_ingest_is_deterministic(tmp_path):
+    rows = [cld_row(**{"Gender": "bad"}), cld_row(**{"LA Person Unique Identifier": ""}), cld_row()]
+    first = ingest_cld(tmp_path, rows)
+    second = ingest_cld(tmp_path, rows)
+    assert first.accepted.equals(second.accepted)
+    assert first.quarantined.equals(second.quarantined)
+    assert first.field_fault_counts == second.field_fault_counts
+
+
+def test_an_unknown_header_that_snake_cases_onto_a_contract_column_is_kept_apart(tmp_path):
+    header = [*CLD_REQUIRED_HEADERS, "la code", ""]
+    result = ingest_cld(tmp_path, [cld_row(**{"la code": "dup", "": "blank"})], header=header)
+    assert result.extra_columns == ("la_code_2", f"unnamed_{len(header)}")
+    assert result.accepted.item(0, "la_code") == "E09000022"
+    assert result.accepted.item(0, "la_code_2") == "dup"
+
+
+def test_raw_record_of_an_invalid_utf8_row_keeps_the_readable_text(tmp_path):
+    body = csv_bytes(PATIENT_HEADER, [patient("P9", forename="Ren\u00e9")]).replace("Ren\u00e9".encode(), b"Ren\xe9")
+    result = ingest_patients(tmp_path, body)
+    assert result.quarantined.item(0, "_raw_record").startswith("P9,9434765919,01,Ren\ufffd,")
+
+
+def test_counts_never_carry_values(tmp_path):
+    rows = [cld_row(**{"Gender": "SecretValue", "Date of Birth": "SecretDate", "Unit Cost": "SecretCost"})]
+    result = ingest_cld(tmp_path, rows)
+    text = repr((result.field_fault_counts, result.mapped_counts, result.quarantine_counts,
+                 result.accepted["_field_faults"].to_list()))
+    assert "Secret" not in text
+    assert set(result.field_fault_counts) == {"gender:unknown_code", "date_of_birth:unparseable_date",
+                                              "unit_cost:not_a_number"}
+
+
+def test_absent_file_is_a_one_line_contract_error(tmp_path):
+    with pytest.raises(ContractError, match=r"^2025-Q2/mh/patients.csv: cannot be read \(FileNotFoundError\)$"):
+        ingest_file(tmp_path / "nope.csv", PATIENTS, QUARTER, "2025-Q2/mh/patients.csv")
+
+
+def test_a_drop_with_broken_quoting_is_incomplete(tmp_path):
+    files = {s.landing_path: csv_bytes([c.header for c in s.columns], [])
+             for s in CONTRACT.quarterly_files if s.required_file}
+    drop = write_drop(tmp_path, files=files)
+    broken = files["mh/patients.csv"] + b'P1,"unterminated\r\n'
+    (drop / "mh" / "patients.csv").write_bytes(broken)
+    manifest = json.loads((drop / "manifest.json").read_text())
+    manifest["files"]["mh/patients.csv"]["sha256"] = hashlib.sha256(broken).hexdigest()
+    (drop / "manifest.json").write_text(json.dumps(manifest))
+    assert drop_error(drop) == "2025-Q2/mh/patients.csv: row 1 has an unterminated quoted field"

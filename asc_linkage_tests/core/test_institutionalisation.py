@@ -177,6 +177,9 @@ def test_placement_rates_and_rate_ratios():
     assert age["rate_ratio"].to_list()[1] == pytest.approx(2.0)
     alone = rates.filter((pl.col("grouping") == "lives_alone") & (pl.col("group") == "true")).row(0, named=True)
     assert alone["rate_ratio"] == pytest.approx(2.0)
+    flipped = placement_rates(table, by=["age_group"], reference_levels={"age_group": "85+"})
+    younger = flipped.filter(pl.col("group") == "65-84").row(0, named=True)
+    assert (younger["reference_group"], younger["rate_ratio"]) == ("85+", pytest.approx(0.5))
 
 
 def test_older_asc_clients_enter_at_the_later_of_asc_contact_and_65th_birthday():

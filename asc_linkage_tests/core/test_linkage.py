@@ -131,6 +131,7 @@ def test_deterministic_on_same_input():
     r1 = link_persons(make_link_tokens(sa, SECRET), make_link_tokens(sm, SECRET), secret=SECRET, seed=1)
     r2 = link_persons(make_link_tokens(sa.reverse(), SECRET), make_link_tokens(sm.reverse(), SECRET), secret=SECRET, seed=1)
     assert r1.key_map.equals(r2.key_map)
+    assert r1.model_settings_json == r2.model_settings_json
 
 
 def test_cluster_guard_refuses_chaining_two_records_of_one_source():

@@ -125,7 +125,8 @@ def test_defaults_mirror_acro():
 
 
 @pytest.mark.parametrize(
-    "value,expected", [(10, 10), (12, 10), (13, 15), (22, 20), (23, 25), (27, 25), (28, 30), (12.5, 15), (100, 100)]
+    "value,expected",
+    [(10, 10), (12, 10), (13, 15), (22, 20), (23, 25), (27, 25), (28, 30), (12.5, 15), (100, 100)],
 )
 def test_round_to_nearest_five(value, expected):
     assert round_to_base(value, 5) == expected
@@ -242,9 +243,8 @@ def test_rates_published_only_over_safe_numerators_and_denominators():
         rate_lo=pl.col("admissions") / pl.col("people") * 900,
         rate_hi=pl.col("admissions") / pl.col("people") * 1100,
     )
-    res = apply_sdc(
-        df, ["admissions", "people"], ["sex"], [RateSpec("rate", "admissions", "people", ("rate_lo", "rate_hi"))]
-    )
+    rate = RateSpec("rate", "admissions", "people", ("rate_lo", "rate_hi"))
+    res = apply_sdc(df, ["admissions", "people"], ["sex"], [rate])
     out = {r["sex"]: r for r in res.table.iter_rows(named=True)}
     assert out["F"]["rate"] is None and out["F"]["rate_lo"] is None  # denominator 8
     assert out["O"]["rate"] is None  # numerator 0 (not structural)
@@ -256,7 +256,7 @@ def test_rates_published_only_over_safe_numerators_and_denominators():
     # a rate whose inputs were secondarily suppressed would give them back: it is withheld
     assert log[("sex=U", "admissions")] == "secondary"
     assert log[("sex=U", "rate")] == "rate_input_suppressed" and out["U"]["rate"] is None
-    spec = SdcSpec(("admissions", "people"), ("sex",), rate_specs=(RateSpec("rate", "admissions", "people", ("rate_lo", "rate_hi")),))
+    spec = SdcSpec(("admissions", "people"), ("sex",), rate_specs=(rate,))
     assert scan_published(res.table, spec) == []
 
 
@@ -269,7 +269,8 @@ def test_means_need_ten_contributors_and_no_dominance():
             "top2_share": [0.2, 0.5, 0.95, 0.4, 0.3],
         }
     )
-    res = apply_sdc(df, ["people"], ["setting"], mean_specs=[MeanSpec("mean_cost", "people", top_share_col="top2_share")])
+    mean = MeanSpec("mean_cost", "people", top_share_col="top2_share")
+    res = apply_sdc(df, ["people"], ["setting"], mean_specs=[mean])
     out = dict(res.table.select("setting", "mean_cost").rows())
     assert out["home"] == 100.0
     assert out["care"] is None  # n = 9
@@ -311,7 +312,8 @@ def test_by_columns_split_independent_tables():
     # no small cell in Q2 (margins stay sums: 9 inner cells each +10 -> rows +30, total +90)
     q2 = add_margins(INNER.with_columns(people=pl.col("people") + 10), ["people"], ["ethnic_group", "sex"])
     q2 = q2.with_columns(quarter=pl.lit("2025-Q2"))
-    res = apply_sdc(pl.concat([q1, q2.select(q1.columns)]), ["people"], ["ethnic_group", "sex"], by=["quarter"])
+    both = pl.concat([q1, q2.select(q1.columns)])
+    res = apply_sdc(both, ["people"], ["ethnic_group", "sex"], by=["quarter"])
     by_q = dict(res.table.group_by("quarter").agg(pl.col("people").null_count()).rows())
     assert by_q == {"2025-Q1": 4, "2025-Q2": 0}
 

@@ -93,7 +93,8 @@ def test_readable_by_polars_pandas_duckdb(store: VersionedStore):
     assert pl.read_parquet(info.path).equals(df)
     pdf = pd.read_parquet(info.path)
     assert list(pdf["research_person_id"]) == df["research_person_id"].to_list()
-    rows = duckdb.sql(f"select research_person_id, value from read_parquet('{info.path}') order by value").fetchall()
+    sql = f"select research_person_id, value from read_parquet('{info.path}') order by value"
+    rows = duckdb.sql(sql).fetchall()
     assert rows == list(zip(df["research_person_id"], df["value"]))
 
 

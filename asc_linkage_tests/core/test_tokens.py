@@ -3,7 +3,7 @@ import datetime as dt
 import polars as pl
 
 from asc_linkage.core.spine import build_mh_spine
-from asc_linkage.core.tokens import FEATURES, make_link_tokens
+from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, make_link_tokens
 
 D = dt.date
 
@@ -22,7 +22,7 @@ def test_tokens_hold_no_cleartext_and_are_keyed_and_deterministic():
     t1, t2, t3 = make_link_tokens(sp, b"secret-a"), make_link_tokens(sp, b"secret-a"), make_link_tokens(sp, b"secret-b")
     assert t1.equals(t2)
     assert not t1.select(FEATURES.keys()).equals(t3.select(FEATURES.keys()))
-    assert set(t1.columns) == {"source", "source_person_id", *FEATURES}
+    assert set(t1.columns) == {"source", "source_person_id", *FEATURES, *BLOOM_COLUMNS}
     for c in FEATURES:
         assert t1.schema[c] in (pl.Int64, pl.List(pl.Int64)), c
     cleartext = {str(v) for v in sp.select("forename", "surname", "nhs_number", "postcode").to_numpy().ravel() if v is not None}
@@ -40,3 +40,4 @@ def test_variant_tokens_support_swaps_and_transpositions():
     assert a["fn_nick"] != c["fn"] and c["fn_nick"] != c["fn"]  # BILL -> WILLIAM group
     assert a["pc_hist"] is not None and c["pc_hist"] is None
     assert len(set(a["fn_bg"]) & set(b["sn_bg"])) == len(a["fn_bg"])
+    assert (a["fn_bf1"], a["fn_bf2"]) == (b["sn_bf1"], b["sn_bf2"])  # Bloom filters follow the bigram tokens

@@ -20,7 +20,6 @@ byte-identical files.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +76,7 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
         raise ValueError("persons must be at least 10")
     first_window = day_number(rolling_window_start(quarters[0]))
     window = SimWindow(start=first_window - int(HISTORY_YEARS_BEFORE_FIRST_WINDOW * 365.25),
-                       end=day_number(quarter_end(quarters[-1])))
+                       end=day_number(quarter_end(quarters[-1])), visible_from=first_window)
 
     from tqdm import tqdm
     steps = 6 + len(quarters)
@@ -92,7 +91,7 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     step("population")
     mh_history = build_mh_history(_rng(seed, "mh_history"), population, window.start, window.end)
     step("mh history")
-    asc_history = build_asc_history(_rng(seed, "asc_history"), population, mh_history.crises, window.start, window.end)
+    asc_history = build_asc_history(_rng(seed, "asc_history"), population, mh_history.crises, window)
     step("asc history")
 
     asc_people = population.filter(pl.col("in_asc"))
@@ -109,7 +108,7 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
                                      MH_RATES, _rng(seed, "mh_identifiers"), persons)
     step("identifiers")
     asc_events = writer.prepare_asc_events(asc_history.events, asc_records, asc_identity, asc_history.person_fields,
-                                           population, _rng(seed, "asc_events"))
+                                           population, _rng(seed, "asc_events"), window.visible_from)
     mh_tables = writer.prepare_mh_tables(mh_history, mh_records, mh_identity, population, geography.all_postcodes,
                                          _rng(seed, "mh_tables"))
     step("tables")
@@ -145,8 +144,8 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     truth = pl.concat([
         asc_records.filter(pl.col("record_id").is_in(sorted(seen_asc))).select("person_index", source=pl.lit("asc"), source_person_id="record_id"),
         mh_records.filter(pl.col("record_id").is_in(sorted(seen_mh))).select("person_index", source=pl.lit("mh"), source_person_id="record_id"),
-    ]).join(population.select("person_index", "true_person_id"), on="person_index", how="left")
-    truth = truth.select("true_person_id", "source", "source_person_id").sort("true_person_id", "source", "source_person_id")
+    ]).join(population.select("person_index", "true_person_id"), on="person_index", how="left", maintain_order="left")
+    truth = truth.select("true_person_id", "source", "source_person_id").sort("true_person_id", "source", "source_person_id", maintain_order=True)
     (out / "ground_truth").mkdir(parents=True, exist_ok=True)
     truth.write_csv(out / "ground_truth" / "truth.csv")
     step("truth")

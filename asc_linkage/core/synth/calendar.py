@@ -1,6 +1,6 @@
 """Quarter arithmetic and day-number dates for the generator.
 
-Dates are held as int32 day numbers since 1970-01-01 while simulating (numpy arithmetic on
+Dates are held as integer day numbers since 1970-01-01 while simulating (numpy arithmetic on
 millions of events), and become ``pl.Date`` only when written. The helpers are local so the
 generator does not depend on the platform's ``core.quarters`` module being importable.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import numpy as np
-
 EPOCH = dt.date(1970, 1, 1)
+# Day number standing for "no date": an open end, no death, no move. Compares after every real day.
+NEVER = 2**31 - 1
 DEFAULT_FIRST_QUARTER = "2023-Q3"
 DEFAULT_LAST_QUARTER = "2025-Q2"
-# Event histories start this long before the first drop's rolling 12-month window, so the first
-# submissions already contain services opened years earlier and MH snapshots have a past.
+# Event histories start this long before the first drop's rolling 12-month window (long-known
+# people's support began up to four years before that), so the first submissions already carry
+# services opened years earlier and the trust's snapshots have a past.
 HISTORY_YEARS_BEFORE_FIRST_WINDOW = 2
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -65,6 +66,3 @@ def _add_months(end: dt.date, months: int) -> dt.date:
 def day_number(day: dt.date) -> int:
     return (day - EPOCH).days
 
-
-def days_to_date_array(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]")

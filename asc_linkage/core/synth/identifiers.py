@@ -24,8 +24,8 @@ import numpy as np
 import polars as pl
 
 from . import names as name_pools
+from .calendar import NEVER
 
-NEVER = np.iinfo(np.int32).max
 PLACEHOLDER_NHS = ["0000000000", "9999999999", "1111111111"]
 RECENT_ARRIVAL_GROUPS = ["white_other", "black_african", "arab", "other", "roma"]
 ANGLOPHONE_TRADITIONS = ["english", "irish", "caribbean"]
@@ -100,12 +100,12 @@ def _with_variants(df: pl.DataFrame, col: str, table: pl.DataFrame, u_col: str, 
     if formal_first_only:
         first = first.filter(pl.col("rank") == 0)  # nicknames only replace the formal name
     joined = df.join(first.rename({"name": col, "group": f"_{col}_group", "rank": "_rank", "size": "_size"}),
-                     on=col, how="left")
+                     on=col, how="left", maintain_order="left")
     offset = (1 + (pl.col(u_col) * (pl.col("_size") - 1)).floor().cast(pl.Int64))
     joined = joined.with_columns(_target_rank=((pl.col("_rank") + offset) % pl.col("_size")).cast(pl.Int64))
     lookup = table.select(pl.col("group").alias(f"_{col}_group"), pl.col("rank").alias("_target_rank"),
                           pl.col("name").alias(f"_{col}_variant"))
-    return joined.join(lookup, on=[f"_{col}_group", "_target_rank"], how="left").drop("_rank", "_size", "_target_rank")
+    return joined.join(lookup, on=[f"_{col}_group", "_target_rank"], how="left", maintain_order="left").drop("_rank", "_size", "_target_rank")
 
 
 def _typo(col: str, kind: str, pos: str, letter: str) -> pl.Expr:
@@ -116,7 +116,9 @@ def _typo(col: str, kind: str, pos: str, letter: str) -> pl.Expr:
     head = s.str.slice(0, p)
     deleted = head + s.str.slice(p + 1)
     substituted = head + pl.col(letter) + s.str.slice(p + 1)
-    transposed = head + s.str.slice(p + 1, 1) + s.str.slice(p, 1) + s.str.slice(p + 2)
+    # A transposition needs a letter after the position, so it swaps the pair ending there at the latest.
+    t = p.clip(upper_bound=(length - 2).clip(lower_bound=0))
+    transposed = s.str.slice(0, t) + s.str.slice(t + 1, 1) + s.str.slice(t, 1) + s.str.slice(t + 2)
     doubled = s.str.slice(0, p + 1) + s.str.slice(p, 1) + s.str.slice(p + 1)
     k = pl.col(kind)
     edited = (pl.when(k == 0).then(deleted).when(k == 1).then(substituted).when(k == 2).then(transposed)
@@ -153,7 +155,7 @@ def record_identifiers(records: pl.DataFrame, persons: pl.DataFrame, rates: Erro
     postcode / postcode_new / postcode_day, plus the error flags (``err_*``) the tests check.
     """
     n = records.height
-    df = records.join(persons, on="person_index", how="left").sort("record_id")
+    df = records.join(persons, on="person_index", how="left", maintain_order="left").sort("record_id", maintain_order=True)
     dup = df["is_duplicate"].to_numpy()
     mult = np.where(dup, rates.duplicate_error_multiplier, 1.0)
     tradition_f = df["forename_tradition"].to_numpy()
@@ -356,7 +358,7 @@ def duplicate_records(persons_in_system: pl.DataFrame, rates: ErrorRates, rng: n
     base = pl.DataFrame({"person_index": persons_in_system["person_index"], "dup_day": dup_day})
     originals = base.with_columns(is_duplicate=pl.lit(False))
     duplicates = base.filter(pl.col("dup_day") < NEVER).with_columns(is_duplicate=pl.lit(True))
-    return pl.concat([originals, duplicates]).sort("person_index", "is_duplicate")
+    return pl.concat([originals, duplicates]).sort("person_index", "is_duplicate", maintain_order=True)
 
 
 def scrambled_ids(rng: np.random.Generator, count: int, digits: int) -> np.ndarray:

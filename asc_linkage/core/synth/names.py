@@ -48,11 +48,11 @@ ENGLISH = {
     """),
     "surname": _pool("""
         Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson
-        Wright Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel_ Jackson Wood Turner
+        Wright Walker White Edwards Hughes Green Hall Lewis Harris Clarke  Jackson Wood Turner
         Martin Cooper Hill Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott
         Phillips Watson Davis Parker Price Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson
-        Bailey Collins Bell Shaw Murphy Miller Cox Richards Khan_ Marshall Anderson Simpson Ellis Adams
-        Singh_ Begum_ Wilkinson Foster Chapman Powell Webb Rogers Gray Mason Ali_ Hunt Hussain_ Campbell
+        Bailey Collins Bell Shaw Murphy Miller Cox Richards  Marshall Anderson Simpson Ellis Adams
+          Wilkinson Foster Chapman Powell Webb Rogers Gray Mason  Hunt  Campbell
         Matthews Owen Palmer Holmes Mills Barnes Knight Lloyd Butler Russell Barker Fisher Stevens
         Jenkins Dixon Fletcher Howard Gibson Ellis Reynolds Saunders Payne Fox Pearson Rose Day Lawrence
         Hudson Graham Gardner Hart Kennedy Chambers Spencer Hamilton Wells Fraser Lane Armstrong Berry
@@ -63,7 +63,7 @@ ENGLISH = {
         Dawson Lambert Potter Brooks Bird Moss Nash Sims Steele Booth Kemp Ball Rhodes Frost Warren
         Crawford Norris Sheppard Coates Greenwood Hewitt Lucas Sykes Thornton Tyler Vaughan Waters
         Woodward Yates
-    """.replace("_", "")),
+    """),
 }
 
 IRISH = {
@@ -114,9 +114,9 @@ EUROPEAN = {  # Polish, Portuguese, Spanish, Italian, French, Lithuanian, Romani
         Fatima Lúcia Lucia Carmen Pilar Dolores María Lucía Elena Isabel Raquel Begoña Nuria Paula
         Giulia Francesca Chiara Giovanna Alessandra Valentina Federica Elisa Rosa Antonella Marie
         Hélène Helene Élodie Elodie Céline Celine Amélie Amelie Chloé Chloe Margaux Sabine Ingrid Greta
-        Rūta Ruta Ieva Aistė Ioana Elena Andreea Mihaela Alina Eleni Dimitra Katerina Ελένη_ Ursula
+        Rūta Ruta Ieva Aistė Ioana Elena Andreea Mihaela Alina Eleni Dimitra Katerina  Ursula
         Heike Birgit Astrid Sigrid Ayşe Ayse Elif Olga Irina Svetlana Natalia Oksana Yulia
-    """.replace("Ελένη_", "")),
+    """),
     "surname": _pool("""
         Nowak Kowalski Kowalska Wiśniewski Wisniewski Wójcik Wojcik Kowalczyk Kamiński Kaminski
         Lewandowski Zieliński Zielinski Szymański Woźniak Wozniak Dąbrowski Dabrowski Kozłowski
@@ -164,11 +164,11 @@ WEST_AFRICAN = {  # Yoruba, Igbo, Akan/Ghanaian, Sierra Leonean, with common Chr
         Oladele Olufemi Kayode Kehinde Taiwo Tunde Segun Femi Dapo Gbenga Yemi Wale Niyi Tope Bamidelé
         Chukwuemeka Chinedu Chibuike Chukwudi Emeka Ikenna Obinna Nnamdi Uchenna Ifeanyi Kelechi
         Chidi Chima Ebuka Okechukwu Somtochukwu Tochukwu Kwame Kwabena Kofi Kwaku Yaw Kwesi Kojo Kweku
-        Kwadwo Fiifi Ekow Nana Kobina Yao Mensah_ Ibrahim Abdul Mohammed Musa Sulaiman Abdulai Alhaji
+        Kwadwo Fiifi Ekow Nana Kobina Yao  Ibrahim Abdul Mohammed Musa Sulaiman Abdulai Alhaji
         Samuel Emmanuel Daniel David Joseph Michael Godwin Victor Stephen Isaac Peter Paul Francis
         Benjamin Solomon Ebenezer Felix Augustine Prince Richard Kingsley Desmond Patrick Innocent
-        Gideon Moses Elijah Joshua Blessing_ Charles Anthony Raphael Sunday Monday Friday Wisdom
-    """.replace("Mensah_", "").replace("Blessing_", "")),
+        Gideon Moses Elijah Joshua  Charles Anthony Raphael Sunday Monday Friday Wisdom
+    """),
     "female": _pool("""
         Oluwakemi Oluwaseyi Oluwabukola Folake Funmilayo Funmi Bukola Yetunde Abimbola Adunni Adebola
         Aderonke Ronke Titilayo Temitope Tolulope Tolu Omolara Olamide Modupe Morenike Yewande Kemi
@@ -259,19 +259,19 @@ SOUTH_ASIAN = {  # Indian (Gujarati, Punjabi, Tamil), Pakistani, Bangladeshi, Sr
         Rajinder Sukhjit Harpreet Amrit Simran Lakshmi Saraswati Kamala Vani Revathi Meenakshi Shanthi
         Hansa Bhavna Nila Dipti Hema Jaya Leela Mala Padma Radha Sita Uma Fatima Fatema Ayesha Aisha
         Amina Rukhsana Shazia Nazia Farzana Shabana Saima Sadia Samina Tahira Yasmin Nasreen Parveen
-        Shahnaz Rubina Rehana Ruksana Shirin Taslima Nasima Rokeya Hasina Salma Sultana Begum_ Jahanara
+        Shahnaz Rubina Rehana Ruksana Shirin Taslima Nasima Rokeya Hasina Salma Sultana  Jahanara
         Nurjahan Halima Khadija Maryam Zara Zainab Iqra Mehreen Sana Hina Alina Noor
-    """.replace("Begum_", "")),
+    """),
     "surname": _pool("""
         Patel Shah Mehta Desai Joshi Pandya Parekh Modi Amin Thakkar Vyas Trivedi Bhatt Chauhan Solanki
         Mistry Parmar Rathod Gohil Sharma Verma Gupta Agarwal Kumar Singh Kaur Gill Sandhu Sidhu Dhillon
         Grewal Bains Johal Sahota Kang Chahal Rai Virdi Atwal Iyer Iyengar Nair Menon Pillai Reddy Rao
         Naidu Krishnan Subramaniam Sivarajah Selvarajah Thevarajah Balasubramaniam Ratnam Perera
-        Fernando Silva_ Jayasinghe Wijesinghe Khan Ahmed Ali Hussain Hussein Iqbal Akhtar Bibi Butt Malik
-        Mahmood Qureshi Raja Rashid Shah_ Siddiqui Sheikh Chaudhry Chaudhary Choudhury Chowdhury Rahman
-        Miah Uddin Islam Begum Hossain Hoque Haque Ahmed_ Alam Karim Sarkar Khatun Mia Bhuiyan Talukder
+        Fernando  Jayasinghe Wijesinghe Khan Ahmed Ali Hussain Hussein Iqbal Akhtar Bibi Butt Malik
+        Mahmood Qureshi Raja Rashid  Siddiqui Sheikh Chaudhry Chaudhary Choudhury Chowdhury Rahman
+        Miah Uddin Islam Begum Hossain Hoque Haque  Alam Karim Sarkar Khatun Mia Bhuiyan Talukder
         Mollah Awan Anwar Aslam Bashir Javed Latif Mirza Nawaz Rehman Saleem Tariq Younis Zaman
-    """.replace("Silva_", "").replace("Shah_", "").replace("Ahmed_", "")),
+    """),
 }
 
 CHINESE = {  # Mandarin pinyin and Cantonese (Hong Kong) romanisations; many use an English forename
@@ -290,8 +290,8 @@ CHINESE = {  # Mandarin pinyin and Cantonese (Hong Kong) romanisations; many use
         Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Gao Luo Zheng Liang
         Xie Song Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Yu Du Ye Cheng Wei
         Su Lu Ding Ren Shen Yao Chan Cheung Wong Leung Lau Ng Lam Ho Chow Tsang Kwok Yip Tse Fung Lai
-        Mak Poon Tam Tang_ Yeung Choi Chiu Siu Lo Kwan Lui Man Tong Ko Chu Woo Chung Hui Fok
-    """.replace("Tang_", "")),
+        Mak Poon Tam  Yeung Choi Chiu Siu Lo Kwan Lui Man Tong Ko Chu Woo Chung Hui Fok
+    """),
 }
 
 ARAB = {  # Arab, plus North African and Middle Eastern names common in London
@@ -318,6 +318,230 @@ ARAB = {  # Arab, plus North African and Middle Eastern names common in London
     """),
 }
 
+# Further names, kept apart so the core pools above stay the commonest (earlier = more frequent).
+_MORE = {
+    ("english", "male"): """
+        Ambrose Barnaby Basil Bertram Clement Crispin Desmond Dudley Edgar Edwin Felix Fergus Gilbert
+        Godfrey Horace Humphrey Ivor Jasper Jeffrey Kenelm Laurence Lawrence Mervyn Montague Nelson
+        Neville Noel Norris Oswald Quentin Ralph Randolph Rowland Rufus Seymour Sebastian Spencer
+        Sylvester Terrence Tobias Travis Warren Wilfrid Alec Alfie Arlo Ellis Finley Frankie Jude Kai
+        Leo Louie Mason  Ollie Reggie Ronnie Rory Stanley Teddy Tommy Zachary Bradley Shaun
+    """,
+    ("english", "female"): """
+        Adelaide Agatha Alma Amelia Annabel Bridie Cecilia Cicely Cora Daphne Delia Dinah Dora Elspeth
+        Enid Esme Esther Ethel Eunice Felicity Flora Freda Georgia Gertrude Greta Hattie Henrietta
+        Hester Ida Imelda Ingrid Isobel Jemima Juliet Kitty Letitia Lottie Mabel Madeleine Marguerite
+        Mavis Maxine Mildred Nancy Nora Olwen Pamela Penelope Petra Prudence Queenie Rhoda Rosalind
+        Rowena Sadie Selina Stella Tabitha Thelma Una Ursula Verity Vivien Wilhelmina Yvette Zara
+        Aimee Amber Courtney Danielle Faye Hayley Jodie Kayleigh Lauren Melanie Paige Shannon Tara
+    """,
+    ("english", "surname"): """
+        Abbott Acton Ainsworth Alcock Aldridge Allsop Ambler Appleby Archer Arnold Ashton Atherton
+        Bagley Bancroft Barlow Barton Bateman Baxter Beckett Benson Birch Blackburn Blake Bolton Bond
+        Bowen Bowler Bradshaw  Briggs Broadbent Brookes Buckley Bull Burgess Butcher Cannon
+        Carpenter Chadwick Chandler Clayton Clegg Collier Connor Cooke Coombes Cope Cotton Crabtree
+        Cross Curtis Dalton Daniels Davidson Dodd  Draper Duckworth Dunn Dyson Eastwood Elliott
+        Emery Farrow Fenton Field Finch Fleming Ford Forster  Freeman Fuller Garner Gibbs
+        Goddard Gough Gregory Griffin Hale Halliday Hancock Harding Hardy Harper Hartley Haworth
+        Hayward Heath Henderson Higgins Hodges Holt Hopkins Horton Howe  Hurst Hutchinson
+        Ingram Jarvis Jennings Jordan Kay Kendall Kirby Kirk  Lang Lawson Leach Lees Lord
+         Mann Marsden Mellor Metcalfe Miles Milner Moran Morley Morton Nixon Norton Oliver Osborne
+        Parkinson Peacock Pennington Perkins Pollard Preston Pritchard  Ramsden Randall Read
+        Rees Riley Robson Rowley  Sargent Schofield Sharpe Short Skinner  Stanley
+        Stephenson Stokes Storey Swift Talbot Tate Thornley Tomlinson Towers Townsend Turnbull
+        Wade Walton Warburton Webster Whittaker Wilde Wilkins Winter Wolfe Woolley Wragg Wyatt 
+    """,
+    ("irish", "male"): """
+        Aengus Aonghus Brendán Caoimhín Colum Conall Dónal Donnacha Donncha Eamonn Enda Fiachra Fionn
+        Gearóid Kian  Lughaidh Mícheál Naoise Oran Pearse Proinsias Riain Rían Ruadhán Séan
+        Tiarnán Turlough Cian Odhran
+    """,
+    ("irish", "female"): """
+        Aífe Bláithín Bríd Caitlín  Clíodhna Dearbhla Éabha Eibhlín Éile Fíona Gobnait Laoise
+        Líadan  Máiréad Nessa Nollaig Nóirín  Ríona Rosheen  Sláine Siún Tríona
+         Aoibheann Aoibhinn Caoilfhionn
+    """,
+    ("european", "male"): """
+        Adam Adrian Aleksander Artur Bogusław Cezary Czesław Damian Edward Emil Filip Franciszek
+        Henryk Hubert Igor Janusz Jarosław Kacper Karol Konrad Leszek Maciej Marek Mariusz Mirosław
+        Norbert Oskar Patryk Radosław Robert Roman Ryszard Sławomir Szymon Tadeusz Waldemar Wiktor
+        Zdzisław Afonso Bernardo Diogo Eduardo Henrique Hugo Joaquim Mário Mario Martim Rodrigo
+        Salvador Sérgio Vítor Xavier Ignacio Íñigo Jesús Joaquín Nicolás Ramón Rubén Emanuele Fabio
+        Gianluca Leonardo Riccardo Salvatore Vincenzo Aurélien Baptiste Cédric Grégoire Loïc Rémi
+        Žilvinas Gintaras Arūnas Ştefan Radu Costel Vasile Kostas Panagiotis Sotiris
+    """,
+    ("european", "female"): """
+        Alicja Bożena Danuta Elżbieta Grażyna Hanna Irena Iwona Jolanta Julia Kinga Lidia Marta
+        Marzena Milena Oliwia Paulina Renata Sylwia Teresa Urszula Weronika Wanda Zuzanna Adriana
+        Benedita Carolina Cátia Cláudia Filipa Graça Helena Irene Luísa Madalena Patrícia Rita Sónia
+         Vera Amparo Araceli Consuelo Inmaculada Montserrat Rocío Ainhoa Alba Noemí Lucrezia
+        Ilaria Serena Silvia Simona Benedetta Noémie Océane Séverine Clémence Mélanie Gaëlle
+        Aušra Dalia Jūratė Laima  Gabriela Raluca Cristina Daniela Despina Paraskevi Vasiliki
+    """,
+    ("european", "surname"): """
+        Adamczyk Baran Borkowski Czarnecki Dudek Górski Jakubowski Jasiński Kaczmarek Kalinowski
+        Kołodziej Kubiak Lis Majewski Malinowski Marciniak Nowakowski Olszewski Ostrowski Pietrzak
+        Rutkowski Sadowski Sikora Sobczak Szewczyk Tomaszewski Walczak Wróbel Zając Ziółkowski Abreu
+        Amaral Antunes Azevedo Baptista Borges Brito Campos Cunha Dias Faria Figueiredo Fonseca
+        Freitas  Guerreiro Leite Loureiro Macedo Magalhães Matos Medeiros Miranda Morais Pacheco
+        Paiva Pires Quintas Rebelo Reis Sá Simões Tavares Valente Vaz Aguirre Blanco Cabrera Delgado
+        Domínguez Estévez Garrido Iglesias Lozano Marín Navarro Ortega Prieto Rubio Serrano Vidal
+        Barbieri Caruso Fontana Galli Lombardi Moretti Pellegrini Rinaldi Santoro Villa Blanchard
+        Chevalier Fontaine Gauthier Lemaire Mercier Rousseau Vasseur Žukauskas Stankevičius Vasilescu
+        Constantinescu Economou Karagiannis Vlachos Wojciechowska Nowicka
+    """,
+    ("latin_american", "male"): """
+        Alberto Álvaro Armando Arturo Cristian Darío Efraín Enrique Esteban Fabián Federico Gerardo
+        Gonzalo Guillermo Hernando Ignacio Jaime Jhon Jairo Leonel Luciano Manuel Martín Mateo Nelson
+        Norberto Orlando Pedro Raúl René Roberto Rubén Sergio Tomás Ulises Wilson Yeison Anselmo
+        Caio Davi Enzo Flávio Guilherme Heitor Ícaro Joaquim Juliano Otávio
+    """,
+    ("latin_american", "female"): """
+        Alicia Amparo Ángela Beatriz Blanca Cecilia Consuelo Elena Estefanía Esperanza Gloria Inés
+        Isabel Jimena Julieta Leidy Lorena Lucía Luciana Marcela Mariela Martha Nataly Nelly Olga
+        Pilar Rocío Rosa Sara Silvia Sofía Susana Tatiana Teresa Verónica Viviana Yesenia Zulema
+        Bianca Cristiane Débora Eliane Fabiana Gisele Márcia Raquel Simone Tainá
+    """,
+    ("latin_american", "surname"): """
+        Acosta Aguirre Arias Ávila Benítez Bermúdez Cabrera Calderón Camacho Campos Cano Carrillo
+        Chávez Contreras Correa Delgado Domínguez Escobar Espinoza Estrada Figueroa Fuentes Gallego
+        Garzón Giraldo Guerrero Guzmán Ibarra Jaramillo Lara León Londoño Luna Maldonado Marín Mejía
+        Molina Mora Muñoz Navarro Núñez Ochoa Ortega Osorio Pacheco Paredes Peña Ríos Rincón Romero
+        Rubio Sandoval Serrano Suárez Toro Trujillo Valdez Vega Velásquez Villa Cardoso Carvalho
+        Dias Gomes Mendes Pereira Rocha Santana Teixeira
+    """,
+    ("west_african", "male"): """
+        Abiodun Adeola Adeyinka Akinwale Akintunde Ayomide Ayotunde Bolaji Damilola Dayo Ademola
+        Fisayo Gbolahan Ibukun Ikechukwu Jide Kunle Lanre Muyiwa Olawale Olayinka Oluwadamilare
+        Oluwaseyi Rotimi Sola Tayo Tobiloba Tosin Wole Yinka Amaechi Chiedu Chinonso Chisom Chukwuma
+        Ejike Ekene Izuchukwu Kenechukwu Nnaemeka Obiora Onyekachi Uchechukwu Uzoma Akwasi Atta Ebo
+         Kwamena  Nii Paa  Alimamy Foday Momodu Sahr Sorie Tamba Lamin Ousman
+        Ebrima Modou Bakary Alassane Mamadou Sekou Boubacar
+    """,
+    ("west_african", "female"): """
+        Adenike Adesola  Bimpe Bisola Busola Damilola Dupe Ebunoluwa Folasade Ibukun
+        Ifeoluwa Iyabo Jumoke Mojisola Moyosore Olabisi Oladunni Olajumoke Olayinka Omotola
+        Opeyemi Ayomide Titilope Yemisi Adaora Amaka Chidera Chinyere Chisom Ezinne Ifunanya Kamsiyochi
+        Ngozika Nkiruka Obianuju Oluchi Onyinye Somadina Uju  Ekua  Kukua Mansa Naana
+        Serwaa Dzifa Edem Isata Mabinty Memunatu Zainab Fatou Awa Binta Haddy Isatou 
+    """,
+    ("west_african", "surname"): """
+        Abiodun Adebisi Adedeji Adegoke Adeleye Adenuga Aderemi Adesanya Adetunji Adewumi Agbaje
+        Ajibade Akande Akinbode Akinyemi Alade Amusan Awolowo Ayodele Babalola Banjo Bankole Dada
+        Egunjobi Fadahunsi Fagbohun Faleye Fashanu Idowu Ilori Kolawole Lawal Makinde Odunsi Ogundele
+        Ogunjobi Ojo Okunola Olabode Olagunju Olaniyi Oloyede Omotosho Onabanjo Oni Opeyemi Oshodi
+        Osundare Oyebode Oyelade Popoola Sowemimo Taiwo  Achebe Agu Akpan Anozie Azikiwe
+        Chukwuma Ekwueme Emenike  Ezeh Ibekwe Iheanacho Madu Mbah Nnadi Nwafor Nwogu Obiora
+        Odogwu Ogbonna   Okonjo Okpara Onwuka Orji Udeh Ugwu Umeh Aboagye Adomako
+        Agyei Akoto Amankwah Anane  Asare Awuah Bekoe Boakye Dankwa Donkor Gyasi Kusi Manu
+        Nkansah Nyarko Obeng Ocran Okyere Osei-Bonsu Owusu-Ansah Sarfo Twumasi Wiredu
+    """,
+    ("somali", "male"): """
+        Abdisalam Abdiqani Abdinasir Abdifatah Abdimalik Abdirizak  Ayanle Barkhad Cabdi
+        Cali Daud Deeq Hamse Harun Ilyas Mukhtar Musse Nuur Qasim Ridwan Saciid Sakariye Sharif
+        Siad Suleiman Yonis Zakariye Axmed Maxamed Xasan Xuseen Cumar Cismaan
+    """,
+    ("somali", "female"): """
+        Amal Aaliyah Bilan Dahabo Faadumo Fowsia Habiba Hafsa  Hani Hinda Hodo Istahil Khadra
+        Luul Maryama Nafiso Naciimo Qamar Raxma Rukia Samira Saynab Shamso Ubax Xaliimo Xamdi Yurub
+        Zahra Caasha Cawo Sacdiyo Faiza Iqra
+    """,
+    ("somali", "surname"): """
+        Abdirahman Adan  Aw-Abdi Awale Bihi  Gure   Jibril Kulmiye Madar
+        Mahamud Mohamoud Muse Nuh Qalib Roble Salad Sheikh Shirwac Siyad Ugas Wardere  Cabdulle
+        Xirsi  Axmed Maxamuud Cali Xuseen Faarax
+    """,
+    ("caribbean", "male"): """
+        Alphonso Alvin Arnold Beresford Carlisle Claudius Cornelius Delano Delford Donovan Easton
+        Egbert Eustace Everald Fitzgerald Gladstone Horace  Ignatius  Kirk Lennox
+        Leon Linford Lucius Mortimer Noel Orville Percival Ransford Ricardo  Selwyn Sheldon
+        Stafford Steadman  Vivian  Zebedee Akeem Andrae Dwight Jamar Jevaun Kemoy
+        Kieran  Odane Romario Shamar Tajay Tevin
+    """,
+    ("caribbean", "female"): """
+        Adassa  Angelina Annette Avis Carmeta Cislyn Clarice Clover Darlene Dawn Delphine
+        Elaine Elvira Evadne Fay  Hermione  Icylin Jasmin Jodian Kadian 
+        Lorraine Marjorie Maxine Melrose Merle Monique Nadine Nordia Novia Odetta Petal Pamela
+        Rosemarie Rochelle Shauna Sheree  Sonya Tamika Trudy-Ann Venice Verna Yolande Zoe
+        Ashanti Jada Kayla Shanelle Tianna
+    """,
+    ("caribbean", "surname"): """
+        Anderson Archer Barnett Beckles Bernard Bignall Bogle Bowen Braithwaite Brissett Burke Burrell
+        Cameron Chin Clayton Coley Cunningham Dawkins Dixon Downer Dunkley   Ennis
+         Gardner Gilbert  Gray Haye  Hibbert Hudson Jackson  
+        Kelly Kennedy Lawes Linton Marriott Mcintosh McLean  Mitchell Neita Nugent Patterson
+        Peart Phillips Porter Pottinger Reynolds Riley  Rose Russell Samuda Sewell Shaw
+        Simms  Small Stephenson  Taylor  Tulloch  Ward Webley Wedderburn
+        Whittingham Williamson Wilmot Witter Young
+    """,
+    ("south_asian", "male"): """
+        Abhishek Aditya Akash Alok Anand Aniket Ankit Anup Arvind Ashish Bharat Chetan Darshan
+        Gaurav Gopal Hari Hemant Jagdish Kishore Lalit Mohan Naresh Navin Nikhil Om Pankaj Parag
+         Ravindra Sachin Sameer Satish Shailesh Shyam Subhash Sudhir Tushar Umesh Varun Yogesh
+        Amarjit Baljit Daljit Gurdev Gurmit Inderjit Jagjit Kulwant Mandeep Narinder Sarbjit Surinder
+        Balasubramanian Gopalakrishnan Jeyakumar Muthu Raghavan Suthakaran Tharmalingam Vignesh
+        Adnan Akbar Arif Atif Ayub Ehsan Farhan Ghulam Haris Iqbal Junaid Kashif Majid Mehmood Mubarak
+        Nasir Noman Obaid Qasim Raheel Sohail Tahir Waseem Yasir Zubair Abul Anisur Habibur Jamil
+        Kamrul Lutfur Masud Nurul Rezaul Shahidul Shafiqul Tanvir
+    """,
+    ("south_asian", "female"): """
+        Aarti Alka Anjana Archana Bharti Chandra Daksha Ekta Falguni Heena Indira Jayshree Kalpana
+        Kamini Kokila Komal Lalita Madhu Mamta Manisha Minal Mira Nalini Nandini Neelam Nirmala
+        Padmini Poonam Pushpa Rajni Ranjana Reena Ritu Rupa Sangeeta Sarita Seema Shanta Sheetal
+        Shobha Sonal Sushma Swati Trupti Urmila Vandana Varsha Balbir Charanjit Gurdip Jasbir Kamaljit
+        Kulvinder Paramjit Ranjit Satwant Surjit Tharshini Kavitha Mythili Nithya Sathya Thulasi
+        Afia Anila Bushra Fauzia Ghazala Humaira Kausar Mahnoor Misbah Naila Nusrat Rabia Samia Shagufta
+        Sumaira Uzma Zubaida Anowara Delwara Jahura Momtaz Nazma Rahima Shamima Shilpi Sufia
+    """,
+    ("south_asian", "surname"): """
+        Acharya Bhatia Chopra Dave Doshi Gandhi Jain Kapoor Kapur Khanna Lal Malhotra Mehra Nanda
+        Pandey Prasad Rana Saxena Sethi Shukla Sinha Srivastava Tiwari Tripathi Upadhyay Varma Yadav
+        Bhogal Dhaliwal Gosal Hayre Hundal Kalsi Khaira Mann Nijjar Randhawa Sanghera Sekhon Sohal
+        Thandi Uppal Arumugam Chandrasekaran Ganesan Jeyaseelan Kandiah Mahalingam Murugan Nadarajah
+        Param Rajaratnam Shanmugam Sundaram Thiruchelvam Vijayakumar Abbasi Ansari Baig Bhatti Chaudhri
+        Dar Farooq Ghani Hameed Hashmi Jamil Kazmi Lodhi Mughal Naqvi Niazi Qazi Rizvi Sabir Sadiq Shafi
+        Syed Zaidi Ahmmed Akanda   Ashraf Bepari Biswas Das Ghosh Howlader Kabir Molla Munshi
+        Rahim   Sikder Siddique
+    """,
+    ("chinese", "male"): """
+        Bao  Chuan Da Fei Guang Guo Hai Heng Hong Jia Jiang Jin Kun Liang  Ning  Rui
+        Shan Sheng Shi Song Wen Xiang Xiao Xiong Xu Yi Yu Yuan Zhi Zhong  Chun-Wai Hon-Ming
+        Kam-Fai Kwok-Keung Ming-Wai Pui-Kei Shu-Ming Sze-Chun Tsz-Hin Wai-Lun Yiu-Wing Benny Derek
+        Gary Henry Kenny Simon Stanley Terence
+    """,
+    ("chinese", "female"): """
+        Ai Bing Chen Dan Fei Hui Jiao Jie Jun Lei Li-Na Lili Ling-Ling Mei-Hua Qian Rong Ruo Shu Ting
+        Wan Wei Xiaomei Xin Xue Yanyan Yi Yue Yun Zhen Zhi Chui-Ling Hoi-Yan Ka-Wai Mei-Yee Oi-Ling
+        Po-Yee Sau-Ling Siu-Ling Tsz-Yan Wai-Ying Wing-Sze Yuen-Ting Bonnie Candy Connie Doris
+        Esther Iris Josephine Kitty Lily Maggie Peggy Rita Stella Tracy
+    """,
+    ("chinese", "surname"): """
+        Bai Bao Chai Chang Chiang Chin Dai Fan Fang Fu Geng Gong Gu Hao Hou Jia Jin Kang Kong Lei Lian
+        Liao Long Lou Meng Mo Mu Ning Niu Ou Qian Qin Qiu Shi Shu Tao Wan Wen Xia Xiang Xiong Xue Yan
+        Yin Ying Zhai Zhong Zou Au Chau Cheng  Ching Chong Hau Hung Kam Keung  Lee Leong Lum
+        Mok Ngai Pang Sin Sze Tai To Tsui Wai  Yau Yuen
+    """,
+    ("arab", "male"): """
+        Abbas Abdelkader Abdelhak Ayman Badr Bakr Fares Fouad Ghassan Hatem Haitham Hossam Imad
+        Issa Jaber Jawad Kais Khaled Louay Marwan Moataz Mounir  Nizar Osama Qais Raed Riad
+        Sabri Sharif Tamer Wael Yahya Yazan Zaid  Abdelilah Abderrahim Aziz Hakim Lahcen Mourad
+        Noureddine  Soufiane Tarek
+    """,
+    ("arab", "female"): """
+        Abeer Afaf Aya Basma Bushra Duaa Fadwa Farah Ghalia Hala Haifa Hiba Ibtisam Inas Jana Jumana
+        Kawthar Lama Lubna Majida Malak Manal Marwa Maysa Nada Nahla Nawal Noha Rahaf Ranya Rawan
+        Sabah Safaa Samar Sawsan Shaima Suha Tasnim Wafaa Zahra Zeina Fatiha Hayat  Loubna
+        Meriem Nora Ouafae Saida
+    """,
+    ("arab", "surname"): """
+        Abbas Abboud Abdelaziz Abdelkader Ahmadi Al-Amin Al-Bakri Al-Dosari Al-Faisal Al-Hakim
+        Al-Hashimi Al-Jabouri Al-Kaabi Al-Mansour Al-Obaidi Al-Qahtani Al-Rashid Al-Shami Al-Tamimi
+        Al-Zahrani Amrani Ayoub Azzam Badawi Bakr Barakat Chahine Daher Dabbagh Fakhoury Farah Fayad
+        Ghazal Hamdi Hammoud Hijazi Issa Kanaan Khalaf Maalouf Makki Mousa Nader  Rizk
+        Saad Sabri Salameh Sharif Suleiman Toumi Yacoub  Zidane Boukhari El_Fassi El_Mansouri
+        Ouali Rahmani Saidi
+    """,
+}
 NAME_TRADITIONS: dict[str, dict[str, np.ndarray]] = {
     "english": ENGLISH,
     "irish": IRISH,
@@ -330,6 +554,9 @@ NAME_TRADITIONS: dict[str, dict[str, np.ndarray]] = {
     "chinese": CHINESE,
     "arab": ARAB,
 }
+for (_tradition, _kind), _text in _MORE.items():
+    _core = NAME_TRADITIONS[_tradition][_kind]
+    NAME_TRADITIONS[_tradition][_kind] = np.array(list(dict.fromkeys([*_core, *_pool(_text)])), dtype=object)
 TRADITION_NAMES = list(NAME_TRADITIONS)
 
 # Traditions in which the family name is written first or is a patronymic, so a clerk often

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from . import names as name_pools
+from .calendar import NEVER
 from .geography import Geography, draw_postcodes
 
 # key, CLD Release 2 label, NHS ethnic category letter, broad group, share among
@@ -91,8 +92,9 @@ MH_PRIMARY = np.array(["smi", "dementia", "depression", "anxiety", "personality"
 
 @dataclass(frozen=True)
 class SimWindow:
-    start: int   # first simulated day (day number)
-    end: int     # last quarter end (day number)
+    start: int          # first simulated day (day number)
+    end: int            # last quarter end (day number)
+    visible_from: int   # first day of the first drop's rolling 12 months
 
 
 def _zipf_choice(rng: np.random.Generator, size: int, pool_size: int) -> np.ndarray:
@@ -181,9 +183,9 @@ def build_population(rng: np.random.Generator, persons: int, geography: Geograph
     # Ages at the last quarter end, by profile.
     age = np.empty(n)
     draws = {
-        0: lambda k: 65 + rng.gamma(2.0, 6.5, k),
+        0: lambda k: 65 + rng.gamma(2.5, 7.0, k),
         1: lambda k: 18 + 46 * rng.beta(1.6, 1.2, k),
-        2: lambda k: 18 + rng.gamma(2.4, 9.0, k),
+        2: lambda k: 18 + rng.gamma(2.2, 8.5, k),
         3: lambda k: 65 + rng.gamma(2.0, 6.0, k),
         4: lambda k: 65 + rng.gamma(2.2, 6.5, k),
         5: lambda k: 20 + rng.gamma(3.0, 9.0, k),
@@ -209,33 +211,36 @@ def build_population(rng: np.random.Generator, persons: int, geography: Geograph
     tilt = np.round(0.05 + 0.25 * smi + 0.15 * is_black + 0.10 * (profile == 1) + 0.10 * (profile == 2), 2)
     postcode, decile = draw_postcodes(rng, geography, tilt, OUT_OF_BOROUGH_SHARE)
     moves = u[5] < MOVE_SHARE
-    move_day = np.where(moves, rng.integers(window.start, window.end, n), np.iinfo(np.int32).max)
+    move_day = np.where(moves, rng.integers(window.start, window.end, n), NEVER)
     new_postcode, new_decile = draw_postcodes(rng, geography, tilt, OUT_OF_BOROUGH_SHARE)
 
     # Dates of birth: age at the window end, so a uniform day within the birth year.
     dob = (window.end - np.floor(age * 365.25) - rng.integers(0, 365, n)).astype(np.int64)
     age_at_end = (window.end - dob) / 365.25
 
-    def entry_days(share_known: float) -> np.ndarray:
+    def entry_days(share_known: float, new_from: int) -> np.ndarray:
         known = rng.random(n) < share_known
-        before = window.start - rng.integers(1, 4 * 365, n)
-        during = rng.integers(window.start, window.end - 14, n)
+        before = new_from - rng.integers(1, 4 * 365, n)
+        during = rng.integers(new_from, window.end - 14, n)
         return np.where(known, before, during)
 
-    asc_entry = np.where(in_asc, entry_days(ALREADY_KNOWN_SHARE["asc"]), np.iinfo(np.int32).max)
-    mh_entry = np.where(in_mh, entry_days(ALREADY_KNOWN_SHARE["mh"]), np.iinfo(np.int32).max)
+    # Council drops only show the rolling 12 months, so new social care users arrive from the first
+    # window (earlier, short journeys would be invisible); long-known ones have ongoing support.
+    asc_entry = np.where(in_asc, entry_days(ALREADY_KNOWN_SHARE["asc"], window.visible_from), NEVER)
+    mh_entry = np.where(in_mh, entry_days(ALREADY_KNOWN_SHARE["mh"], window.start), NEVER)
     # People with dementia are usually diagnosed by the memory service before social care starts.
     both_dem = (profile == 4) & (u[6] < 0.7)
     asc_entry = np.where(both_dem, np.minimum(mh_entry + rng.integers(30, 540, n), window.end - 14), asc_entry)
     first_entry = np.minimum(asc_entry, mh_entry)
 
-    age_at_entry = (first_entry - dob) / 365.25
+    # Everyone simulated is alive when the first drop's window opens (they touch a service in a drop).
+    at_risk_from = np.maximum(first_entry, window.visible_from)
+    age_at_entry = (at_risk_from - dob) / 365.25
     hazard = np.exp(MORTALITY_INTERCEPT + MORTALITY_AGE_SLOPE * age_at_entry)
     hazard *= np.where(dementia, MORTALITY_DEMENTIA, 1.0) * np.where(smi, MORTALITY_SMI, 1.0)
     death_after = rng.exponential(365.25 / hazard)
-    # Everyone simulated is alive at entry and touches a service after it.
-    death_day = first_entry + 30 + death_after.astype(np.int64)
-    death_day = np.where(death_day <= window.end, death_day, np.iinfo(np.int32).max)
+    death_day = at_risk_from + 30 + death_after.astype(np.int64)
+    death_day = np.where(death_day <= window.end, death_day, NEVER)
 
     forename_tradition = _draw_tradition(rng, ethnic, 0)
     surname_tradition = _draw_tradition(rng, ethnic, 1)
@@ -257,12 +262,12 @@ def build_population(rng: np.random.Generator, persons: int, geography: Geograph
     married_surname = pl.select(
         pl.when(pl.lit(pl.Series(marries))).then(pl.lit(ALL_NAMES.gather(_draw_names(rng, surname_tradition, surname_kind))))
     ).to_series()
-    marriage_day = np.where(marries, rng.integers(window.start, window.end, n), np.iinfo(np.int32).max)
+    marriage_day = np.where(marries, rng.integers(window.start, window.end, n), NEVER)
     tradition_names = pl.Series(name_pools.TRADITION_NAMES, dtype=pl.String)
 
     return pl.DataFrame({
         "person_index": np.arange(n, dtype=np.int64),
-        "true_person_id": pl.Series(np.arange(n)).cast(pl.String).str.zfill(7).str.pad_start(9, "T").str.replace("^TT", "TP"),
+        "true_person_id": "TP" + pl.Series(np.arange(n)).cast(pl.String).str.zfill(7),
         "profile": pl.Series(PROFILES).gather(profile),
         "in_asc": in_asc, "in_mh": in_mh,
         "ethnic_key": pl.Series(ETHNIC_KEYS.tolist()).gather(ethnic),

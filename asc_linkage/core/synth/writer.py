@@ -9,7 +9,8 @@ system held at that quarter end:
 * services appear from their start; the end date is blank while open, and 4% of ended services
   have the end keyed 2-4 months late (blank in one drop, filled in the next);
 * 2% of events carry a wrong value (unit cost x10 or /10, or another outcome) that a later drop
-  corrects;
+  corrects, and 0.2% of rows are sent twice, verbatim, in one drop (Event Reference is not a safe
+  unique key);
 * person fields are as held then: post-move postcode, married surname, traced NHS number, care
   home accommodation after a placement, date of death;
 * 45% of events that started before 2024-04-01 and 12% of later ones are keyed in Release 1
@@ -30,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .calendar import day_number, quarter_end, rolling_window_start
-from .identifiers import NEVER, scrambled_ids
+from .calendar import NEVER, day_number, quarter_end, rolling_window_start
+from .identifiers import scrambled_ids
 
 LA_CODE = "208"
 CLD_HEADERS = [
@@ -43,6 +44,12 @@ CLD_HEADERS = [
     "Service Component", "Delivery Mechanism", "Review Reason", "Unit Cost",
     "Cost Frequency (Unit Type)", "Planned units per week",
 ]
+# Optional CLD headers the council fills, then one extra (non-CLD) column from its case system,
+# which the contract keeps in the raw layer: household composition is not in CLD.
+CLD_OPTIONAL_HEADERS = ["Has Unpaid Carer", "Dementia", "Client Funding Status", "Adult 1 Linked Person_ID"]
+CLD_EXTRA_HEADERS = ["Lives Alone"]
+CLD_REQUIRED_HEADERS = list(CLD_HEADERS)
+CLD_HEADERS = CLD_REQUIRED_HEADERS + CLD_OPTIONAL_HEADERS + CLD_EXTRA_HEADERS
 MH_HEADERS = {
     "mh/patients.csv": ["patient_id", "nhs_number", "nhs_number_status", "forename", "surname", "date_of_birth",
                         "gender", "ethnic_category", "postcode", "date_of_death"],
@@ -56,7 +63,6 @@ MH_HEADERS = {
     "mh/mha_episodes.csv": ["episode_id", "patient_id", "legal_status", "start_date", "end_date"],
     "mh/diagnoses.csv": ["patient_id", "diagnosis_date", "icd10_code", "diagnosis_type"],
 }
-DROP_FILES = ["asc/cld_events.csv", *MH_HEADERS]
 
 # Release 2 -> Release 1 spellings (Release 1 was valid from April 2023; councils migrated slowly).
 R1_CLIENT_TYPE = {"Service user": "Service User", "Unpaid carer": "Carer"}
@@ -116,6 +122,7 @@ CASE_VARIANT_SHARE = 0.015
 LATE_RECORDING_SHARE = 0.03
 LATE_END_SHARE = 0.04
 CORRECTION_SHARE = 0.02
+SENT_TWICE_SHARE = 0.002
 
 
 def _date(expr: pl.Expr) -> pl.Expr:
@@ -144,13 +151,17 @@ def _mapped(col: str, mapping: dict[str, str], flag: str = "_r1") -> pl.Expr:
 
 
 def prepare_asc_events(events: pl.DataFrame, records: pl.DataFrame, identities: pl.DataFrame,
-                       person_fields: pl.DataFrame, persons: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
-    """Every event with its record, recording lags, correction and spelling flags, and person fields."""
+                       person_fields: pl.DataFrame, persons: pl.DataFrame, rng: np.random.Generator,
+                       visible_from: int) -> pl.DataFrame:
+    """Every event that can reach a drop, with its record, recording lags, correction and spelling
+    flags, and person fields. Events ended before the first drop's window (``visible_from``) can
+    never be submitted and are left out here, once, rather than filtered in every drop."""
+    events = events.filter(pl.col("end") >= visible_from)
     n = events.height
     u = rng.random((8, n))
     dup = records.filter(pl.col("is_duplicate")).select("person_index", dup_id="record_id", dup_day="dup_day")
     orig = records.filter(~pl.col("is_duplicate")).select("person_index", orig_id="record_id")
-    events = events.join(orig, on="person_index", how="left").join(dup, on="person_index", how="left")
+    events = events.join(orig, on="person_index", how="left", maintain_order="left").join(dup, on="person_index", how="left", maintain_order="left")
     events = events.with_columns(
         record_id=pl.when(pl.col("dup_day").is_not_null() & (pl.col("start") >= pl.col("dup_day")))
         .then(pl.col("dup_id")).otherwise(pl.col("orig_id"))
@@ -175,16 +186,27 @@ def prepare_asc_events(events: pl.DataFrame, records: pl.DataFrame, identities: 
         _r1=r1, _case=case_variant, _case_upper=u[7] < 0.5,
         event_reference=pl.Series(references).cast(pl.String),
         _death_known=pl.Series(rng.random(n) < 0.97),
+        _sent_twice=pl.Series(rng.random(n) < SENT_TWICE_SHARE),
     )
-    traced_day = rng.integers(int(events["start"].min() or 0), int(events["start"].max() or 1) + 1, identities.height)
+    # Numbers traced after registration fill in from some drop on (the council's PDS batch trace).
+    traced_day = rng.integers(visible_from, max(int(events["start"].max() or 0), visible_from) + 1, identities.height)
     ident = identities.with_columns(nhs_traced_day=traced_day).select(
         "record_id", "person_index", "nhs_number", "nhs_number_traced", "nhs_traced_day", "forename", "surname",
         "surname_new", "marriage_day", "dob", "sex", "ethnic_cld", "postcode", "new_postcode", "postcode_day",
         ethnic_refused=pl.Series(rng.random(identities.height) < 0.15),
     ).drop("person_index")
-    events = events.join(ident, on="record_id", how="left")
-    events = events.join(person_fields, on="person_index", how="left")
-    events = events.join(persons.select("person_index", "death_day"), on="person_index", how="left")
+    events = events.join(ident, on="record_id", how="left", maintain_order="left")
+    events = events.join(person_fields, on="person_index", how="left", maintain_order="left")
+    # Carers are linked to someone the council supports (an original record of a service user).
+    cared_for = records.filter(~pl.col("is_duplicate")).join(
+        person_fields.filter(~pl.col("is_carer")).select("person_index"), on="person_index", maintain_order="left")["record_id"]
+    carers = person_fields.filter(pl.col("is_carer")).select("person_index")
+    if cared_for.len() and carers.height:
+        carers = carers.with_columns(linked_person=cared_for.gather(rng.integers(0, cared_for.len(), carers.height)))
+    else:
+        carers = carers.with_columns(linked_person=pl.lit(None, pl.String))
+    events = events.join(carers, on="person_index", how="left", maintain_order="left")
+    events = events.join(persons.select("person_index", "death_day"), on="person_index", how="left", maintain_order="left")
     return events
 
 
@@ -215,12 +237,6 @@ def asc_drop(events: pl.DataFrame, quarter: str) -> pl.DataFrame:
         gender=pl.col("sex").replace_strict({"M": "Male", "F": "Female", "U": "Unknown"}),
         ethnicity=pl.coalesce(pl.col("ethnic_cld"), pl.when(pl.col("ethnic_refused")).then(pl.lit("No data: Refused"))
                               .otherwise(pl.lit("No data: Undeclared or not known"))),
-        route=pl.col("route").replace({"Community/Other route": "Community/other route",
-                                       "Discharge from Hospital": "Discharge from hospital",
-                                       "Diversion from Hospital Services": "Diversion from hospital services",
-                                       "Planned Entry (Transition)": "Planned entry (transition)"}),
-        review_reason=pl.col("review_reason").replace({"Planned review": "Planned review of long term support",
-                                                       "Unplanned review": "Unplanned review of long term support"}),
     )
     # Release 1 spellings for the share of rows keyed before the council moved to Release 2.
     df = df.with_columns(
@@ -241,7 +257,9 @@ def asc_drop(events: pl.DataFrame, quarter: str) -> pl.DataFrame:
                  .when(pl.col("_case")).then(pl.col(c).str.to_lowercase()).otherwise(pl.col(c)).alias(c)
                  for c in ("event_type", "client_type", "service_type", "component")}
     df = df.with_columns(*case_expr.values())
-    df = df.sort("record_id", "start", "event_reference")
+    # Extracts occasionally repeat a row verbatim (a join fan-out in the council's report).
+    df = pl.concat([df, df.filter(pl.col("_sent_twice"))])
+    df = df.sort("record_id", "start", "event_reference", maintain_order=True)
     return df.select(
         pl.lit(LA_CODE).alias("LA Code"),
         pl.lit(dt.date.fromordinal(ps + dt.date(1970, 1, 1).toordinal())).alias("Reporting Period Start Date"),
@@ -273,6 +291,11 @@ def asc_drop(events: pl.DataFrame, quarter: str) -> pl.DataFrame:
         pl.col("unit_cost").alias("Unit Cost"),
         pl.col("cost_frequency").alias("Cost Frequency (Unit Type)"),
         pl.col("planned_units").alias("Planned units per week"),
+        pl.col("has_unpaid_carer").alias("Has Unpaid Carer"),
+        pl.col("dementia_flag").alias("Dementia"),
+        pl.col("funding").alias("Client Funding Status"),
+        pl.col("linked_person").alias("Adult 1 Linked Person_ID"),
+        pl.col("lives_alone_recorded").alias("Lives Alone"),
     )
 
 
@@ -282,7 +305,7 @@ def _record_for(frame: pl.DataFrame, day_col: str, records: pl.DataFrame) -> pl.
     """Which of a person's trust records an event was filed under (the duplicate from its opening)."""
     dup = records.filter(pl.col("is_duplicate")).select("person_index", _dup_id="record_id", _dup_day="dup_day")
     orig = records.filter(~pl.col("is_duplicate")).select("person_index", _orig_id="record_id")
-    return frame.join(orig, on="person_index", how="left").join(dup, on="person_index", how="left").with_columns(
+    return frame.join(orig, on="person_index", how="left", maintain_order="left").join(dup, on="person_index", how="left", maintain_order="left").with_columns(
         patient_id=pl.when(pl.col("_dup_day").is_not_null() & (pl.col(day_col) >= pl.col("_dup_day")))
         .then(pl.col("_dup_id")).otherwise(pl.col("_orig_id"))
     ).drop("_dup_id", "_dup_day", "_orig_id")
@@ -295,28 +318,30 @@ def prepare_mh_tables(history, records: pl.DataFrame, identities: pl.DataFrame, 
     referrals = referrals.with_columns(
         referral_id=pl.Series(scrambled_ids(rng, referrals.height, 9)[rng.permutation(referrals.height)]).cast(pl.String)
     )
-    contacts = history.contacts.join(referrals.select("referral_seq", "referral_id", "patient_id"), on="referral_seq", how="left")
-    contacts = contacts.sort("contact_day", "patient_id", "referral_id").with_columns(
-        contact_id=(pl.int_range(pl.len(), dtype=pl.Int64) + 300_000_001).cast(pl.String)
+    contacts = history.contacts.join(referrals.select("referral_seq", "referral_id", "patient_id"), on="referral_seq", how="left", maintain_order="left")
+    contacts = contacts.sort("contact_day", "patient_id", "referral_id", maintain_order=True).with_columns(
+        contact_id=(pl.int_range(pl.len(), dtype=pl.Int64) + 300_000_001).cast(pl.String),
+        # The biggest file is rewritten in every snapshot: format its date once, not eight times.
+        contact_date_text=_date(pl.col("contact_day")).dt.to_string("%Y-%m-%d"),
     )
-    spells = _record_for(history.spells, "admission", records).sort("admission", "patient_id").with_columns(
+    spells = _record_for(history.spells, "admission", records).sort("admission", "patient_id", maintain_order=True).with_columns(
         spell_id=pl.concat_str([pl.lit("HS"), (pl.int_range(pl.len(), dtype=pl.Int64) + 500_001).cast(pl.String)])
     )
-    mha = _record_for(history.mha, "start", records).sort("start", "patient_id", "legal_status").with_columns(
+    mha = _record_for(history.mha, "start", records).sort("start", "patient_id", "legal_status", maintain_order=True).with_columns(
         episode_id=pl.concat_str([pl.lit("MHA"), (pl.int_range(pl.len(), dtype=pl.Int64) + 700_001).cast(pl.String)])
     )
     diagnoses = _record_for(history.diagnoses, "diagnosis_day", records)
 
     # A record exists from its first referral (a duplicate from the day it was opened).
     first_referral = referrals.group_by("patient_id").agg(first=pl.col("received").min())
-    recs = records.join(first_referral, left_on="record_id", right_on="patient_id", how="left").with_columns(
+    recs = records.join(first_referral, left_on="record_id", right_on="patient_id", how="left", maintain_order="left").with_columns(
         created=pl.when(pl.col("is_duplicate")).then(pl.min_horizontal("dup_day", pl.col("first").fill_null(NEVER)))
         .otherwise(pl.col("first"))
     ).filter(pl.col("created").is_not_null() & (pl.col("created") < NEVER))
     n = identities.height
     patients = recs.select("record_id", "person_index", "created").join(
-        identities.drop("person_index"), on="record_id", how="left"
-    ).join(persons.select("person_index", "death_day"), on="person_index", how="left")
+        identities.drop("person_index"), on="record_id", how="left", maintain_order="left"
+    ).join(persons.select("person_index", "death_day"), on="person_index", how="left", maintain_order="left")
     status_missing = np.array(["03", "07", "04", "05"], dtype=object)[rng.choice(4, n, p=[0.4, 0.3, 0.2, 0.1])]
     status_doubtful = np.array(["02", "04", "05"], dtype=object)[rng.choice(3, n, p=[0.5, 0.3, 0.2])]
     status_ok = np.where(rng.random(n) < 0.9, "01", "02")
@@ -329,7 +354,7 @@ def prepare_mh_tables(history, records: pl.DataFrame, identities: pl.DataFrame, 
         _prior_address=pl.Series(rng.random(n) < 0.15),
         _prior_postcode=geography_postcodes.gather(rng.integers(0, len(geography_postcodes), n)),
     )
-    patients = patients.join(status, on="record_id", how="left")
+    patients = patients.join(status, on="record_id", how="left", maintain_order="left")
     nhs_bad = (pl.col("err_nhs_invalid") | pl.col("err_nhs_placeholder") | pl.col("err_nhs_shared"))
     patients = patients.with_columns(
         nhs_number_status=pl.when(pl.col("nhs_number").is_null()).then(pl.col("_s_missing"))
@@ -357,7 +382,7 @@ def prepare_mh_tables(history, records: pl.DataFrame, identities: pl.DataFrame, 
         pl.col("record_id").alias("patient_id"), pl.col("_prior_postcode").alias("postcode"),
         (first_start - 400 - pl.col("_history_start")).alias("start"), (first_start - 1).alias("end"),
     )
-    addresses = pl.concat([prior, before_move, current]).filter(pl.col("postcode").is_not_null()).sort("patient_id", "start")
+    addresses = pl.concat([prior, before_move, current]).filter(pl.col("postcode").is_not_null()).sort("patient_id", "start", maintain_order=True)
     return {"patients": patients, "addresses": addresses, "referrals": referrals, "contacts": contacts,
             "spells": spells, "mha": mha, "diagnoses": diagnoses}
 
@@ -370,7 +395,7 @@ def _shown(col: str, pe: int) -> pl.Expr:
 def mh_drop(tables: dict[str, pl.DataFrame], quarter: str) -> dict[str, pl.DataFrame]:
     pe = day_number(quarter_end(quarter))
     p = tables["patients"].filter(pl.col("created") <= pe)
-    patients = p.sort("record_id").select(
+    patients = p.sort("record_id", maintain_order=True).select(
         pl.col("record_id").alias("patient_id"), "nhs_number", "nhs_number_status", "forename",
         pl.when(pl.col("surname_new").is_not_null() & (pl.col("marriage_day") <= pe)).then(pl.col("surname_new"))
         .otherwise(pl.col("surname")).alias("surname"),
@@ -382,12 +407,12 @@ def mh_drop(tables: dict[str, pl.DataFrame], quarter: str) -> dict[str, pl.DataF
     a = tables["addresses"].filter(pl.col("start") <= pe)
     addresses = a.select("patient_id", "postcode", _date(pl.col("start")).alias("start_date"),
                          _date(_shown("end", pe)).alias("end_date"))
-    r = tables["referrals"].filter(pl.col("received") <= pe).sort("received", "referral_id")
+    r = tables["referrals"].filter(pl.col("received") <= pe).sort("received", "referral_id", maintain_order=True)
     referrals = r.select("referral_id", "patient_id", _date(pl.col("received")).alias("referral_received_date"),
                          _date(_shown("discharge", pe)).alias("discharge_date"), pl.col("source").alias("source_of_referral"),
                          pl.col("reason").alias("primary_reason"), pl.col("team").alias("team_type"))
     c = tables["contacts"].filter(pl.col("contact_day") <= pe)
-    contacts = c.select("contact_id", "patient_id", "referral_id", _date(pl.col("contact_day")).alias("contact_date"),
+    contacts = c.select("contact_id", "patient_id", "referral_id", pl.col("contact_date_text").alias("contact_date"),
                         pl.col("team").alias("team_type"), "attendance", pl.col("medium").alias("consultation_medium"))
     s = tables["spells"].filter(pl.col("admission") <= pe)
     spells = s.select("spell_id", "patient_id", _date(pl.col("admission")).alias("admission_date"),
@@ -396,7 +421,7 @@ def mh_drop(tables: dict[str, pl.DataFrame], quarter: str) -> dict[str, pl.DataF
     m = tables["mha"].filter(pl.col("start") <= pe)
     mha = m.select("episode_id", "patient_id", "legal_status", _date(pl.col("start")).alias("start_date"),
                    _date(_shown("end", pe)).alias("end_date"))
-    d = tables["diagnoses"].filter(pl.col("diagnosis_day") <= pe).sort("diagnosis_day", "patient_id", "diagnosis_type")
+    d = tables["diagnoses"].filter(pl.col("diagnosis_day") <= pe).sort("diagnosis_day", "patient_id", "diagnosis_type", maintain_order=True)
     diagnoses = d.select("patient_id", _date(pl.col("diagnosis_day")).alias("diagnosis_date"), "icd10_code", "diagnosis_type")
     return {"mh/patients.csv": patients, "mh/addresses.csv": addresses, "mh/referrals.csv": referrals,
             "mh/care_contacts.csv": contacts, "mh/hospital_spells.csv": spells, "mh/mha_episodes.csv": mha,

@@ -1,0 +1,51 @@
+"""Small helpers that turn report tables into one long table and a target verdict."""
+
+from __future__ import annotations
+
+import polars as pl
+
+NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64,
+           pl.Float32, pl.Float64, pl.Boolean)
+
+# Issue 3 targets for the linkage, measured against a ground truth.
+LINKAGE_TARGETS = {"cross_f1": 0.995, "cross_precision": 0.998, "dup_recall": 0.98, "ethnic_recall_gap": 0.01}
+# Groups smaller than this are too noisy to judge a recall gap on.
+MIN_GROUP_FOR_GAP = 30
+
+
+def long_form(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every numeric cell of every table as (section, group, measure, value)."""
+    rows = []
+    for section, table in tables.items():
+        labels = [c for c, t in table.schema.items() if not isinstance(t, NUMERIC)]
+        measures = [c for c, t in table.schema.items() if isinstance(t, NUMERIC)]
+        for record in table.iter_rows(named=True):
+            group = " / ".join("" if record[c] is None else str(record[c]) for c in labels) or "all"
+            for measure in measures:
+                value = record[measure]
+                rows.append((section, group, measure, None if value is None else float(value)))
+    return pl.DataFrame(rows, schema={"section": pl.String, "group": pl.String, "measure": pl.String,
+                                      "value": pl.Float64}, orient="row")
+
+
+def linkage_target_verdict(tables: dict[str, pl.DataFrame]) -> tuple[bool, dict]:
+    """Whether the linkage met its targets where a ground truth made them measurable."""
+    if "accuracy" not in tables:
+        return True, {"ground_truth": "not configured: targets not measurable"}
+    scores = dict(zip(tables["accuracy"]["measure"], tables["accuracy"]["value"]))
+    dup_true = scores.get("dup_asc_true_pairs", 0) + scores.get("dup_mh_true_pairs", 0)
+    dup_tp = scores.get("dup_asc_true_positive_pairs", 0) + scores.get("dup_mh_true_positive_pairs", 0)
+    dup_recall = dup_tp / dup_true if dup_true else 1.0
+    by_group = tables.get("recall_by_ethnic_group")
+    gap = 0.0
+    if by_group is not None:
+        judged = by_group.filter((pl.col("true_cross_persons") >= MIN_GROUP_FOR_GAP) & (pl.col("ethnic_group") != "Unknown"))
+        if judged.height >= 2:
+            gap = float(judged["recall"].max() - judged["recall"].min())
+    measured = {"cross_f1": scores.get("cross_f1", 0.0), "cross_precision": scores.get("cross_precision", 0.0),
+                "dup_recall": dup_recall, "ethnic_recall_gap": gap}
+    passed = (measured["cross_f1"] >= LINKAGE_TARGETS["cross_f1"]
+              and measured["cross_precision"] >= LINKAGE_TARGETS["cross_precision"]
+              and measured["dup_recall"] >= LINKAGE_TARGETS["dup_recall"]
+              and measured["ethnic_recall_gap"] <= LINKAGE_TARGETS["ethnic_recall_gap"])
+    return passed, {k: round(v, 5) for k, v in measured.items()}

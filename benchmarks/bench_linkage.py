@@ -1,0 +1,234 @@
+"""Accuracy, speed and peak memory of spine + linkage on generated data, against a plain Splink 5
+script with conventional settings on the same data, in the same run.
+
+    /work/venv/bin/python benchmarks/bench_linkage.py --persons 20000
+    /work/venv/bin/python benchmarks/bench_linkage.py --persons 100000 --skip-trusted
+    /work/venv/bin/python benchmarks/bench_linkage.py --data /tmp/synth_out   # reuse a generated folder
+
+Each measured step runs in its own spawned process so its wall time and peak RSS are its own.
+Printed: pairwise cross-system precision/recall/F1, within-system duplicate recall, recall by broad
+ethnic group, wall time, peak RSS, the plain-Splink ratio, and the next-quarter (model reused) cost.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import polars as pl  # noqa: E402
+
+SECRET = b"bench-linkage-secret"
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+def generate(out: Path, persons: int, seed: int) -> None:
+    from asc_linkage.core.synth import generate as synth_generate
+
+    synth_generate(out, persons=persons, seed=seed, progress=False)
+
+
+def load_raw(data: Path, work: Path, upto: str | None = None) -> str:
+    """Ingest every drop (ASC: all drops up to the quarter; MH: that drop's snapshot) to parquet."""
+    from asc_linkage.core.ingest import ingest_file, landing_files, reference_files
+
+    landing = data / "landing"
+    quarters = sorted(p.name for p in landing.iterdir() if p.is_dir() and p.name[:4].isdigit())
+    if upto:
+        quarters = [q for q in quarters if q <= upto]
+    last = quarters[-1]
+    cld = []
+    for q in quarters:
+        files = landing_files(landing, q)
+        path, spec, disp = files["cld_events"]
+        cld.append(ingest_file(path, spec, q, disp).accepted)
+    pl.concat(cld, how="diagonal_relaxed").write_parquet(work / "cld_events.parquet")
+    files = landing_files(landing, last)
+    for table in ("mh_patients", "mh_addresses", "mh_referrals"):
+        if table in files:
+            path, spec, disp = files[table]
+            ingest_file(path, spec, last, disp).accepted.write_parquet(work / f"{table}.parquet")
+    for table, (path, spec, disp) in reference_files(landing).items():
+        ingest_file(path, spec, None, disp).accepted.write_parquet(work / f"{table}.parquet")
+    return last
+
+
+def _read(work: Path, name: str) -> pl.DataFrame | None:
+    p = work / f"{name}.parquet"
+    return pl.read_parquet(p) if p.exists() else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps (each in its own process)
+# ---------------------------------------------------------------------------------------------
+
+def step_ours(work: str, mode: str, reuse: bool) -> dict:
+    from asc_linkage.core.linkage import link_persons
+    from asc_linkage.core.spine import build_asc_spine, build_mh_spine
+    from asc_linkage.core.staging import stage_asc_events
+    from asc_linkage.core.tokens import make_link_tokens
+
+    w = Path(work)
+    cld = _read(w, "cld_events")
+    ref_pc, ref_imd = _read(w, "ref_postcode_lsoa"), _read(w, "ref_lsoa_imd")
+    t0 = time.perf_counter()
+    stg = stage_asc_events(cld)
+    sa = build_asc_spine(stg, ref_pc, ref_imd)
+    sm = build_mh_spine(_read(w, "mh_patients"), _read(w, "mh_addresses"), ref_pc, ref_imd, _read(w, "mh_referrals"))
+    t_spine = time.perf_counter() - t0
+    if mode == "tokens":
+        x, y = make_link_tokens(sa, SECRET), make_link_tokens(sm, SECRET)
+    else:
+        x, y = sa, sm
+    t_tok = time.perf_counter() - t0 - t_spine
+    prev_model = (w / f"model_{mode}.json").read_text() if reuse else None
+    prev_km = _read(w, f"key_map_{mode}") if reuse else None
+    res = link_persons(x, y, mode=mode, secret=SECRET, previous_model=prev_model, previous_key_map=prev_km)
+    wall = time.perf_counter() - t0
+    if not reuse:
+        (w / f"model_{mode}.json").write_text(res.model_settings_json)
+        res.key_map.write_parquet(w / f"key_map_{mode}.parquet")
+    res.key_map.write_parquet(w / f"key_map_{mode}{'_reuse' if reuse else ''}.out.parquet")
+    sa.write_parquet(w / "asc_spine.parquet")
+    sm.write_parquet(w / "mh_spine.parquet")
+    return {"wall": wall, "spine_s": t_spine, "tokens_s": t_tok, "stats": res.stats,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def step_plain_splink(work: str) -> dict:
+    """Conventional Splink 5: link_only on standardised spines, library comparisons, u by 1e7
+    random pairs, EM blocked on DOB and on names, connected components at 0.9."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    w = Path(work)
+    cols = ["source_person_id", "forename", "surname", "date_of_birth", "postcode", "sex", "nhs_number"]
+    sa = pl.read_parquet(w / "asc_spine.parquet").select(cols).rename({"source_person_id": "unique_id"})
+    sm = pl.read_parquet(w / "mh_spine.parquet").select(cols).rename({"source_person_id": "unique_id"})
+    t0 = time.perf_counter()
+    db = DuckDBAPI()
+    a = db.register(sa.to_arrow(), dataset_display_name="asc_persons")
+    m = db.register(sm.to_arrow(), dataset_display_name="mh_patients")
+    settings = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("forename"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=False),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("sex"),
+            cl.ExactMatch("nhs_number"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("nhs_number"), block_on("date_of_birth"), block_on("forename", "surname"), block_on("postcode"),
+        ],
+    )
+    linker = Linker([a, m], settings)
+    linker.training.estimate_probability_two_random_records_match([block_on("nhs_number")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("forename", "surname"))
+    pred = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, 0.9)
+    cdf = clusters.as_duckdbpyrelation().select("source_dataset, unique_id, cluster_id").pl()
+    wall = time.perf_counter() - t0
+    km = cdf.select(
+        pl.when(pl.col("source_dataset").str.contains("asc")).then(pl.lit("asc")).otherwise(pl.lit("mh")).alias("source"),
+        pl.col("unique_id").cast(pl.String).alias("source_person_id"),
+        pl.col("cluster_id").cast(pl.String).alias("research_person_id"),
+    )
+    km.write_parquet(w / "key_map_plain.out.parquet")
+    return {"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def run_isolated(fn, *args) -> dict:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+# ---------------------------------------------------------------------------------------------
+
+def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
+    from asc_linkage.core.quality import pairwise_scores, recall_by_group
+
+    km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
+    sc = pairwise_scores(km, truth)
+    sa, sm = pl.read_parquet(work / "asc_spine.parquet"), pl.read_parquet(work / "mh_spine.parquet")
+    persons = pl.concat([sa.select("source", "source_person_id", "ethnic_group"), sm.select("source", "source_person_id", "ethnic_group")])
+    eth = recall_by_group(km, truth, persons, "ethnic_group")
+    sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
+    return sc
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--data", type=Path, help="an existing synth output folder (landing/ + ground_truth/)")
+    ap.add_argument("--work", type=Path)
+    ap.add_argument("--skip-trusted", action="store_true")
+    ap.add_argument("--skip-plain", action="store_true")
+    args = ap.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench_linkage_"))
+    work.mkdir(parents=True, exist_ok=True)
+    data = args.data
+    if data is None:
+        data = work / "synth"
+        t = time.perf_counter()
+        generate(data, args.persons, args.seed)
+        print(f"generated {args.persons} persons in {time.perf_counter() - t:.1f}s -> {data}")
+    last = load_raw(data, work)
+    truth = pl.read_csv(data / "ground_truth" / "truth.csv", schema_overrides={"source_person_id": pl.String, "true_person_id": pl.String})
+    cld = pl.read_parquet(work / "cld_events.parquet")
+    print(f"data: quarter {last}, cld rows {cld.height}, truth records {truth.height}")
+
+    results = {}
+    modes = ["tokens"] + ([] if args.skip_trusted else ["trusted"])
+    for mode in modes:
+        r = run_isolated(step_ours, str(work), mode, False)
+        sc = score(work, mode, truth)
+        results[mode] = (r, sc)
+        st = r["stats"]
+        print(f"\n== ours ({mode}) ==")
+        print(f"cross-system  precision {sc['cross_precision']:.4f}  recall {sc['cross_recall']:.4f}  F1 {sc['cross_f1']:.4f}"
+              f"  (true pairs {sc['cross_true_pairs']})")
+        print(f"duplicates    ASC recall {sc['dup_asc_recall']:.4f} precision {sc['dup_asc_precision']:.4f} (pairs {sc['dup_asc_true_pairs']})"
+              f" | MH recall {sc['dup_mh_recall']:.4f} precision {sc['dup_mh_precision']:.4f} (pairs {sc['dup_mh_true_pairs']})")
+        rec = sc["recall_by_ethnic_group"]
+        known = {k: v for k, v in rec.items() if k != "Unknown"}
+        print(f"recall by ethnic group {rec}  spread(known) {max(known.values()) - min(known.values()):.4f}")
+        print(f"wall {r['wall']:.1f}s (spine {r['spine_s']:.1f}s, tokens {r['tokens_s']:.1f}s) peak RSS {r['rss_mb']:.0f} MB  timings {st['timings_s']}")
+        print("stats", {k: v for k, v in st.items() if k != "timings_s"})
+        r2 = run_isolated(step_ours, str(work), mode, True)
+        sc2 = score(work, f"{mode}_reuse", truth)
+        print(f"next quarter with model reused: wall {r2['wall']:.1f}s = {r2['wall'] / r['wall']:.2f} of a full run;"
+              f" F1 {sc2['cross_f1']:.4f}; changed ids {r2['stats']['n_changed_ids']}")
+    if "trusted" in results:
+        d = results["tokens"][1]["cross_f1"] - results["trusted"][1]["cross_f1"]
+        print(f"\ntokens minus trusted F1: {d * 100:+.3f} pp")
+    if not args.skip_plain:
+        r = run_isolated(step_plain_splink, str(work))
+        sc = score(work, "plain", truth)
+        ours = results["tokens"][0]
+        print("\n== plain Splink 5 (conventional, link_only, same spines) ==")
+        print(f"cross-system  precision {sc['cross_precision']:.4f}  recall {sc['cross_recall']:.4f}  F1 {sc['cross_f1']:.4f}")
+        print(f"wall {r['wall']:.1f}s peak RSS {r['rss_mb']:.0f} MB")
+        print(f"ratio ours(tokens, spine+linkage) / plain: wall {ours['wall'] / r['wall']:.2f}  RSS {ours['rss_mb'] / r['rss_mb']:.2f}"
+              f"  F1 {results['tokens'][1]['cross_f1']:.4f} vs {sc['cross_f1']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
