@@ -114,17 +114,19 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
     df = df.with_columns(event_key=pl.when(ref_ok).then(by_ref).otherwise(composite))
 
     rank = pl.col("event_outcome").replace_strict(OUTCOME_RANK, default=99, return_dtype=pl.Int32)
-    df = df.with_columns(_outcome_rank=rank, _end_null=pl.col("event_end_date").is_null())
-    n_sub = df.group_by("event_key").agg(pl.col("_quarter").n_unique().alias("n_submissions"))
+    # Order by preference only, then keep each key's first row: sorting on the long string key
+    # itself dominated run time at millions of rows.
     out = (
-        df.sort(
-            ["event_key", "_quarter", "_end_null", "_outcome_rank", "_row_number"],
-            descending=[False, True, True, False, True],
-            nulls_last=True,
+        df.lazy()
+        .with_columns(
+            _outcome_rank=rank,
+            _end_null=pl.col("event_end_date").is_null(),
+            n_submissions=pl.col("_quarter").n_unique().over("event_key").cast(pl.Int64),
         )
+        .sort(["_quarter", "_end_null", "_outcome_rank", "_row_number"], descending=[True, True, False, True], nulls_last=True)
         .unique(subset=["event_key"], keep="first", maintain_order=True)
-        .join(n_sub, on="event_key", how="left")
         .drop("_outcome_rank", "_end_null")
         .sort(["la_person_unique_identifier", "event_start_date", "event_key"], nulls_last=True)
+        .collect()
     )
     return out

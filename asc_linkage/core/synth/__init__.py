@@ -21,6 +21,7 @@ byte-identical files.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,24 +123,29 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     rows: dict[str, dict[str, int]] = {}
     seen_asc: set[str] = set()
     seen_mh: set[str] = set()
-    for position, quarter in enumerate(quarters):
-        drop_dir = landing / quarter
-        manifest_path = drop_dir / "manifest.json"
-        if manifest_path.exists():
-            # A half-rewritten drop must never look complete.
-            manifest_path.unlink()
-        files: dict[str, dict] = {}
-        cld = writer.asc_drop(asc_events, quarter)
-        date_format = "%d/%m/%Y" if position in _DMY_DROP_POSITIONS and len(quarters) > 3 else None
-        files["asc/cld_events.csv"] = writer.write_csv_hashed(cld, drop_dir / "asc" / "cld_events.csv", date_format)
-        seen_asc.update(cld["LA Person Unique Identifier"].unique().to_list())
-        for name, frame in writer.mh_drop(mh_tables, quarter).items():
-            files[name] = writer.write_csv_hashed(frame, drop_dir / name)
-            if name == "mh/patients.csv":
-                seen_mh.update(frame["patient_id"].to_list())
-        writer.write_manifest(drop_dir, quarter, files)
-        rows[quarter] = {name: entry["rows"] for name, entry in files.items()}
-        step(quarter)
+    # One writer thread stores and hashes a file while polars formats the next one.
+    with ThreadPoolExecutor(max_workers=1) as storer:
+        for position, quarter in enumerate(quarters):
+            drop_dir = landing / quarter
+            manifest_path = drop_dir / "manifest.json"
+            if manifest_path.exists():
+                # A half-rewritten drop must never look complete.
+                manifest_path.unlink()
+            pending: dict[str, Future] = {}
+            cld = writer.asc_drop(asc_events, quarter)
+            date_format = "%d/%m/%Y" if position in _DMY_DROP_POSITIONS and len(quarters) > 3 else None
+            pending["asc/cld_events.csv"] = storer.submit(
+                writer.store_csv, writer.csv_bytes(cld, date_format), drop_dir / "asc" / "cld_events.csv", cld.height)
+            seen_asc.update(cld["LA Person Unique Identifier"].unique().to_list())
+            for name, frame in writer.mh_drop(mh_tables, quarter).items():
+                pending[name] = storer.submit(writer.store_csv, writer.csv_bytes(frame), drop_dir / name, frame.height)
+                if name == "mh/patients.csv":
+                    seen_mh.update(frame["patient_id"].to_list())
+            files = {name: future.result() for name, future in pending.items()}
+            # The manifest goes last, after every file of the drop is on disk.
+            writer.write_manifest(drop_dir, quarter, files)
+            rows[quarter] = {name: entry["rows"] for name, entry in files.items()}
+            step(quarter)
 
     truth = pl.concat([
         asc_records.filter(pl.col("record_id").is_in(sorted(seen_asc))).select("person_index", source=pl.lit("asc"), source_person_id="record_id"),

@@ -130,14 +130,25 @@ def _date(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr < NEVER).then(expr).otherwise(None).cast(pl.Int32).cast(pl.Date)
 
 
-def write_csv_hashed(frame: pl.DataFrame, path: Path, date_format: str | None = None) -> dict:
-    """Write `frame` as CSV and return its manifest entry (sha256 of the bytes, data rows)."""
+def csv_bytes(frame: pl.DataFrame, date_format: str | None = None) -> bytes:
     buffer = io.BytesIO()
     frame.write_csv(buffer, date_format=date_format, float_precision=2, line_terminator="\n")
-    payload = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def store_csv(payload: bytes, path: Path, rows: int) -> dict:
+    """Write CSV bytes and return their manifest entry (sha256 of the bytes, data rows).
+
+    Safe to run in a worker thread: file writes and hashing release the GIL, so they overlap with
+    polars formatting the next file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(payload)
-    return {"sha256": hashlib.sha256(payload).hexdigest(), "rows": frame.height}
+    return {"sha256": hashlib.sha256(payload).hexdigest(), "rows": rows}
+
+
+def write_csv_hashed(frame: pl.DataFrame, path: Path, date_format: str | None = None) -> dict:
+    """Write `frame` as CSV and return its manifest entry."""
+    return store_csv(csv_bytes(frame, date_format), path, frame.height)
 
 
 def write_manifest(drop_dir: Path, quarter: str, files: dict[str, dict]) -> None:
@@ -187,6 +198,7 @@ def prepare_asc_events(events: pl.DataFrame, records: pl.DataFrame, identities: 
         event_reference=pl.Series(references).cast(pl.String),
         _death_known=pl.Series(rng.random(n) < 0.97),
         _sent_twice=pl.Series(rng.random(n) < SENT_TWICE_SHARE),
+        _is_service=pl.Series(is_service),
     )
     # Numbers traced after registration fill in from some drop on (the council's PDS batch trace).
     traced_day = rng.integers(visible_from, max(int(events["start"].max() or 0), visible_from) + 1, identities.height)
@@ -207,13 +219,48 @@ def prepare_asc_events(events: pl.DataFrame, records: pl.DataFrame, identities: 
         carers = carers.with_columns(linked_person=pl.lit(None, pl.String))
     events = events.join(carers, on="person_index", how="left", maintain_order="left")
     events = events.join(persons.select("person_index", "death_day"), on="person_index", how="left", maintain_order="left")
-    return events
+    return _spell_as_keyed(events)
+
+
+def _r1_outcome(outcome: pl.Expr) -> pl.Expr:
+    """Release 1 wording of an outcome; reviews that led to reassessment had their own R1 value."""
+    return (pl.when((pl.col("event_type") == "Review") & (outcome == "Progress to assessment, review or reassessment"))
+            .then(pl.lit("Progress to Re-assessment / Unplanned Review"))
+            .otherwise(outcome.replace(R1_OUTCOME)))
+
+
+def _spell_as_keyed(events: pl.DataFrame) -> pl.DataFrame:
+    """Labels as the council keyed them: Release 1 for some rows, odd case for a few.
+
+    Fixed per event (it is how the row was entered), so it is done once, not per drop; the drop
+    only chooses between the true and the not-yet-corrected outcome."""
+    events = events.with_columns(
+        gender=pl.col("sex").replace_strict({"M": "Male", "F": "Female", "U": "Unknown"}),
+        ethnicity=pl.coalesce(pl.col("ethnic_cld"), pl.when(pl.col("ethnic_refused")).then(pl.lit("No data: Refused"))
+                              .otherwise(pl.lit("No data: Undeclared or not known"))),
+    )
+    events = events.with_columns(
+        _mapped("client_type", R1_CLIENT_TYPE), _mapped("service_type", R1_SERVICE_TYPE), _mapped("mechanism", R1_MECHANISM),
+        _mapped("psr", R1_PSR), _mapped("route", R1_ROUTE), _mapped("assessment_type", R1_ASSESSMENT),
+        _mapped("review_reason", R1_REVIEW), _mapped("gender", R1_GENDER), _mapped("eligible", {"Yes": "Y", "No": "N"}),
+        pl.when(pl.col("_r1")).then(_r1_outcome(pl.col("outcome"))).otherwise(pl.col("outcome")).alias("outcome"),
+        pl.when(pl.col("_r1")).then(_r1_outcome(pl.col("_wrong_outcome"))).otherwise(pl.col("_wrong_outcome")).alias("_wrong_outcome"),
+        pl.when(pl.col("_r1")).then(
+            pl.col("ethnicity").replace(R1_ETHNICITY).str.replace(": ", " - ", literal=True)
+        ).otherwise(pl.col("ethnicity")).alias("ethnicity"),
+    )
+    # Front-end systems that send upper or lower case labels.
+    return events.with_columns(
+        pl.when(pl.col("_case") & pl.col("_case_upper")).then(pl.col(c).str.to_uppercase())
+        .when(pl.col("_case")).then(pl.col(c).str.to_lowercase()).otherwise(pl.col(c)).alias(c)
+        for c in ("event_type", "client_type", "service_type", "component")
+    )
 
 
 def asc_drop(events: pl.DataFrame, quarter: str) -> pl.DataFrame:
     pe = day_number(quarter_end(quarter))
     ps = day_number(rolling_window_start(quarter))
-    service = pl.col("event_type") == "Service"
+    service = pl.col("_is_service")
     in_drop = (
         pl.when(service)
         .then((pl.col("start") <= pe) & (pl.col("_recorded") <= pe) & (pl.col("end") >= ps))
@@ -234,29 +281,7 @@ def asc_drop(events: pl.DataFrame, quarter: str) -> pl.DataFrame:
                                pl.when(pl.col("nhs_traced_day") <= pe).then(pl.col("nhs_number_traced"))),
         accommodation=pl.when(pl.col("placement_day") <= pe).then(pl.col("care_home_status")).otherwise(pl.col("accommodation")),
         death=pl.when((pl.col("death_day") <= pe) & pl.col("_death_known")).then(pl.col("death_day")).otherwise(pl.lit(NEVER, pl.Int64)),
-        gender=pl.col("sex").replace_strict({"M": "Male", "F": "Female", "U": "Unknown"}),
-        ethnicity=pl.coalesce(pl.col("ethnic_cld"), pl.when(pl.col("ethnic_refused")).then(pl.lit("No data: Refused"))
-                              .otherwise(pl.lit("No data: Undeclared or not known"))),
     )
-    # Release 1 spellings for the share of rows keyed before the council moved to Release 2.
-    df = df.with_columns(
-        _mapped("client_type", R1_CLIENT_TYPE), _mapped("service_type", R1_SERVICE_TYPE), _mapped("mechanism", R1_MECHANISM),
-        _mapped("psr", R1_PSR), _mapped("route", R1_ROUTE), _mapped("assessment_type", R1_ASSESSMENT),
-        _mapped("review_reason", R1_REVIEW), _mapped("gender", R1_GENDER), _mapped("eligible", {"Yes": "Y", "No": "N"}),
-        pl.when(pl.col("_r1")).then(
-            pl.when((pl.col("event_type") == "Review") & (pl.col("outcome") == "Progress to assessment, review or reassessment"))
-            .then(pl.lit("Progress to Re-assessment / Unplanned Review"))
-            .otherwise(pl.col("outcome").replace(R1_OUTCOME))
-        ).otherwise(pl.col("outcome")).alias("outcome"),
-        pl.when(pl.col("_r1")).then(
-            pl.col("ethnicity").replace(R1_ETHNICITY).str.replace(": ", " - ", literal=True)
-        ).otherwise(pl.col("ethnicity")).alias("ethnicity"),
-    )
-    # Front-end systems that send upper or lower case labels.
-    case_expr = {c: pl.when(pl.col("_case") & pl.col("_case_upper")).then(pl.col(c).str.to_uppercase())
-                 .when(pl.col("_case")).then(pl.col(c).str.to_lowercase()).otherwise(pl.col(c)).alias(c)
-                 for c in ("event_type", "client_type", "service_type", "component")}
-    df = df.with_columns(*case_expr.values())
     # Extracts occasionally repeat a row verbatim (a join fan-out in the council's report).
     df = pl.concat([df, df.filter(pl.col("_sent_twice"))])
     df = df.sort("record_id", "start", "event_reference", maintain_order=True)
