@@ -65,13 +65,37 @@ def _complete_quarters(landing: Path, quarter: str | None) -> list[str]:
         if not status.complete:
             raise CliError(status.reason)
         return [quarter]
-    for status in statuses.values():
-        if not status.complete:
-            print(f"skipped incomplete drop: {status.reason}", file=sys.stderr)
     complete = sorted(q for q, s in statuses.items() if s.complete)
+    incomplete = [s for s in statuses.values() if not s.complete]
     if not complete:
+        if incomplete:
+            # nothing can run: the answer is the first drop's fault (one line), not a list
+            others = f" (and {len(incomplete) - 1} other incomplete drop(s))" if len(incomplete) > 1 else ""
+            raise CliError(f"{incomplete[0].reason}{others}")
         raise CliError(f"{landing}: no complete drop (a drop is complete when its manifest.json is valid)")
+    for status in incomplete:
+        print(f"skipped incomplete drop: {status.reason}", file=sys.stderr)
     return complete
+
+
+def _check_headers(landing: Path, quarters: list[str]) -> None:
+    """Refuse a file whose header breaks the contract before any Dagster run starts, so the answer
+    is one line naming the file (not a step failure deep in a run)."""
+    import csv
+
+    from asc_linkage.core.ingest import ContractError, _column_names, landing_files, reference_files
+
+    files = [entry for quarter in quarters for entry in landing_files(landing, quarter).values()]
+    files += list(reference_files(landing).values())
+    for path, spec, shown in files:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            header = next(csv.reader(handle), None)
+        if not header:
+            raise CliError(f"{shown}: file is empty (no header row)")
+        try:
+            _column_names([name.strip() for name in header], spec, shown)
+        except ContractError as fault:
+            raise CliError(str(fault)) from None
 
 
 def materialise(home: Home, quarters: list[str]) -> list[dict]:
@@ -91,8 +115,9 @@ def materialise(home: Home, quarters: list[str]) -> list[dict]:
             started = time.perf_counter()
             result = job.execute_in_process(
                 partition_key=quarter, instance=instance, raise_on_error=False,
-                # the full event log goes to the instance; the terminal gets warnings and errors only
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                # the full event log (with any stack trace) goes to the instance; on failure the
+                # terminal gets one line from _first_failure, not Dagster's multi-line error events
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
                 tags={"asc_linkage/launched_by": "cli"},
             )
             seconds = time.perf_counter() - started
@@ -108,7 +133,9 @@ def _first_failure(result, quarter: str) -> str:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
-            message = (error.message or "").strip().splitlines()
+            user_failure = event.step_failure_data.user_failure_data
+            message = ((user_failure.description if user_failure and user_failure.description else None)
+                       or error.message or "").strip().splitlines()
             cause = message[0] if message else "failed"
             # Failure descriptions are ours (file + fault); other errors are reduced to their type.
             if error.cls_name not in ("Failure", "DagsterExecutionStepExecutionError"):
@@ -152,6 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.mode:
         config.linkage_mode = args.mode
     quarters = _complete_quarters(landing, args.quarter)
+    _check_headers(landing, quarters)
     _activate(home)
     home.save_config(config)
     home.linkage_secret()  # fail before any work when no secret is configured

@@ -28,6 +28,7 @@ import polars as pl
 
 from asc_linkage.core import charts
 from asc_linkage.core.inequalities import rate_ratio_exprs
+from asc_linkage.core.output_specs import output_columns
 
 ATTENDED_CODES = ["5", "6"]
 MISSED_CODES = ["3", "7"]
@@ -61,43 +62,11 @@ SERVICE_USE_MEASURES = {
     "asc_services_open": "ASC services open on at least one day of the window",
 }
 
+# Columns and their descriptions: the contracts in data_specs/outputs/ (one place for both).
 OUTPUT_COLUMNS: dict[str, dict[str, str]] = {
-    "crisis_events": {
-        "research_person_id": "Research person identifier",
-        "crisis_episode_number": "1 for the person's first crisis episode on record, 2 for the next, ...",
-        "crisis_date": "Date of the first event of the episode",
-        "crisis_type": "Type of the first event of the episode (admission > detention > crisis_team_contact > crisis_referral when several fall on that day)",
-        "crisis_types_in_episode": "All crisis types seen in the episode, sorted, ';'-joined",
-        "crisis_events_in_episode": "Number of crisis events collapsed into the episode",
-        "last_event_date": "Date of the last event of the episode",
-    },
-    "pre_crisis_service_use": {
-        "research_person_id": "Research person identifier",
-        "group": "'case' (first crisis episode) or 'comparison' (person with no crisis on record, at a pseudo index date)",
-        "index_date": "Crisis date (cases) or pseudo index date (comparisons)",
-        "crisis_type": "Type of the index crisis (null for comparisons)",
-        "age_band": "Age band from research_population (at the population's reference date)",
-        "sex": "Sex from research_population",
-        "matched_on_age_sex": "True when the pseudo index date was drawn from cases of the same age band and sex (always True for cases)",
-        "window": "Days before the index date: 0-30, 31-90, 91-180, 181-365 (the index day itself excluded)",
-        "window_days": "Length of the window in days",
-        **{m: d for m, d in SERVICE_USE_MEASURES.items()},
-    },
-    "pattern_table": {
-        "window": "Days before the index date",
-        "measure": "Service-use measure (see pre_crisis_service_use)",
-        "case_persons": "Number of cases",
-        "comparison_persons": "Number of comparison persons",
-        "case_total": "Sum of the measure over cases",
-        "comparison_total": "Sum of the measure over comparisons",
-        "case_mean": "Mean per case",
-        "comparison_mean": "Mean per comparison person",
-        "case_mean_per_30_days": "case_mean scaled to a 30-day window (windows differ in length; compare windows on this)",
-        "comparison_mean_per_30_days": "comparison_mean scaled to a 30-day window",
-        "rate_ratio": "case_mean / comparison_mean",
-        "rate_ratio_ci_lower": "Lower 95% limit (log scale, SE = sqrt(1/case_total + 1/comparison_total); Poisson, ignores over-dispersion)",
-        "rate_ratio_ci_upper": "Upper 95% limit",
-    },
+    "crisis_events": output_columns("crisis_episodes"),
+    "pre_crisis_service_use": output_columns("pre_crisis_service_use"),
+    "pattern_table": output_columns("crisis_service_patterns"),
 }
 
 

@@ -154,7 +154,7 @@ SPINE_DECL: dict[str, dict[str, Any]] = {
 
 COHORT_DECL: dict[str, dict[str, Any]] = {
     TABLE_KEY: {"row_count_between": [1, None]},
-    "research_person_id": {"not_null": True, "unique": True, "regex": r"^RP[0-9a-f]{12}$"},
+    "research_person_id": {"not_null": True, "unique": True, "regex": r"^RP[0-9A-F]{12}$"},
     "in_asc": {"not_null": True},
     "in_mh": {"not_null": True},
     "in_both": {"not_null": True},

@@ -31,6 +31,7 @@ from asc_linkage.core.crisis import (
     MISSED_CODES,
     crisis_events,
 )
+from asc_linkage.core.output_specs import output_columns
 
 READMISSION_DAYS = 30
 FOLLOW_UP_DAYS = 3
@@ -51,41 +52,9 @@ FIXED_UNITS_PER_WEEK = {
 }
 ONE_OFF = "one-off"
 
+# Columns and their descriptions: the contract in data_specs/outputs/ (one place for both).
 OUTPUT_COLUMNS: dict[str, dict[str, str]] = {
-    "person_quarter_indicators": {
-        "research_person_id": "Research person identifier (one row per person in research_population)",
-        "quarter_start": "First day of the quarter",
-        "quarter_end": "Last day of the quarter",
-        "days_alive_in_period": "Days of the quarter the person was alive (0 if died before it); person-time denominator",
-        "asc_requests": "ASC requests starting in the quarter",
-        "asc_assessments": "ASC assessments starting in the quarter",
-        "asc_reviews": "ASC reviews starting in the quarter (all reasons)",
-        "asc_reviews_planned": "Reviews starting in the quarter whose review reason starts 'Planned'",
-        "asc_reviews_unplanned": "Reviews starting in the quarter whose review reason starts 'Unplanned'",
-        "asc_services_open": "ASC services (any type, any client type) open on at least one day of the quarter",
-        "asc_services_open_lt_community": "Open services of type 'Long term support: Community'",
-        "asc_services_open_lt_residential": "Open services of type 'Long term support: Residential care'",
-        "asc_services_open_lt_nursing": "Open services of type 'Long term support: Nursing care'",
-        "asc_services_open_short_term": "Open services of a 'Short term support: ...' type",
-        "asc_new_long_term_support": "True if a long-term support service started in the quarter with no other long-term service open the day before it started",
-        "asc_weeks_of_support": "Weeks in the quarter with at least one ASC service open (distinct days / 7; overlapping services not double-counted)",
-        "asc_cost_in_period": "Cost of ASC services in the quarter (recurring: cost/week x weeks clipped to the quarter; one-off: unit cost if it starts in the quarter), domain.md 1.4",
-        "asc_cost_per_week": "Recurring cost in the quarter / asc_weeks_of_support: average weekly cost while supported (null without support weeks)",
-        "asc_wait_days_request_to_first_service": "For the earliest service starting in the quarter that was the first service after a request: days from that request's start to the service start (null if none)",
-        "mh_referrals_received": "MH referrals received in the quarter",
-        "mh_referrals_open": "MH referrals open on at least one day of the quarter",
-        "mh_contacts_attended": "MH care contacts in the quarter with attendance 5 or 6",
-        "mh_contacts_missed": "MH care contacts in the quarter with attendance 3 (DNA) or 7 (late, not seen)",
-        "mh_crisis_team_contacts": "Attended contacts in the quarter with a crisis / home-treatment team (A02-A04, A18-A25)",
-        "mh_crisis_episodes": "Crisis episodes (crisis.crisis_events) starting in the quarter",
-        "mh_inpatient_admissions": "Psychiatric inpatient admissions in the quarter",
-        "mh_bed_days": "Occupied bed nights in the quarter (admission night counted, discharge night not; open spells run to quarter end or death)",
-        "mh_readmissions_30d": "Admissions in the quarter 0-30 days after the discharge of an earlier spell",
-        "mh_mha_detentions": "Civil or place-of-safety MHA detention episodes (02-06, 19, 20) starting in the quarter",
-        "mh_discharges": "Inpatient discharges in the quarter",
-        "mh_discharges_eligible_72h": "Discharges in the quarter less those where the person died within 3 days (died before follow-up)",
-        "mh_followed_up_72h": "Eligible discharges followed by an attended contact 1-3 days after the discharge date",
-    }
+    "person_quarter_indicators": output_columns("person_quarter_indicators"),
 }
 
 COUNT_COLUMNS = [

@@ -19,6 +19,8 @@ import math
 
 import polars as pl
 
+from asc_linkage.core.output_specs import output_columns
+
 Z_95 = 1.959963984540054
 
 # Per-person values that do not add up across quarters.
@@ -63,31 +65,10 @@ TIME_INDICATORS: dict[str, tuple[str, str]] = {
     "mh_crisis_episodes": ("Crisis episodes per person-year", "mh_crisis_episodes"),
 }
 
+# Columns and their descriptions: the contracts in data_specs/outputs/ (one place for both).
 OUTPUT_COLUMNS: dict[str, dict[str, str]] = {
-    "indicator_rates": {
-        "breakdown": "Which characteristic the row is broken down by: ethnic_group, sex, age_band, imd_quintile, or 'all' for the whole population",
-        "group": "The level of that characteristic (as text; 'Unknown' where not recorded; 'All' for the overall row)",
-        "indicator": "Indicator name (see indicator_description)",
-        "indicator_description": "What the numerator counts",
-        "rate_type": "'per_1000_persons' (persons with the event per 1,000 persons at risk) or 'per_person_year' (events per person-year at risk)",
-        "numerator": "Persons with the event (per_1000_persons) or number of events (per_person_year); whole numbers stored as float",
-        "denominator": "Persons alive for at least one day of the period (per_1000_persons) or person-years alive in the period (per_person_year)",
-        "rate": "numerator / denominator, times 1,000 for per_1000_persons",
-        "ci_lower": "Lower 95% confidence limit of rate (Wilson for persons; exact Poisson / Byar for person-years)",
-        "ci_upper": "Upper 95% confidence limit of rate",
-    },
-    "cohort_vs_single_system": {
-        "segment": "Population segment: linked_cohort, asc_only, mh_only, asc_all, mh_all, mh_smi, mh_dementia",
-        "segment_description": "Who is in the segment",
-        "measure": "What the numerator counts (see measure_description)",
-        "measure_description": "Plain-language meaning of the measure",
-        "numerator": "Persons in the segment with the measure",
-        "denominator": "Persons in the segment alive for at least one day of the period",
-        "percent": "numerator / denominator x 100",
-        "ci_lower": "Lower 95% Wilson confidence limit of percent",
-        "ci_upper": "Upper 95% Wilson confidence limit of percent",
-        "structural": "True when the segment's definition alone fixes the value (e.g. ASC activity of people never known to ASC is 0): a zero there is structural, not disclosive",
-    },
+    "indicator_rates": output_columns("inequality_rates"),
+    "cohort_vs_single_system": output_columns("cohort_vs_single_system"),
 }
 
 

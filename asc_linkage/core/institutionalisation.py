@@ -30,6 +30,7 @@ import polars as pl
 
 from asc_linkage.core.crisis import DETENTION_LEGAL_STATUSES
 from asc_linkage.core.inequalities import poisson_count_exprs, rate_ratio_exprs
+from asc_linkage.core.output_specs import output_columns
 # The same code lists that set the population's smi / dementia flags, so entry dates agree with them.
 from asc_linkage.core.research_tables import dementia_expr, icd10_norm, smi_expr
 
@@ -46,52 +47,13 @@ DEFAULT_RATE_GROUPINGS = ["dementia_at_entry", "age_group", "lives_alone"]
 # The level every other level of a grouping is compared with.
 REFERENCE_LEVELS = {"dementia_at_entry": "false", "age_group": "65-84", "lives_alone": "false", "smi_at_entry": "false"}
 
+# Columns and their descriptions: the contracts in data_specs/outputs/ (one place for both). The
+# three placement_predictors_<cohort> contracts hold the same columns (a test keeps them equal);
+# placement_rates' `cohort` column is added by the Dagster asset around placement_rates().
 OUTPUT_COLUMNS: dict[str, dict[str, str]] = {
-    "first_permanent_placements": {
-        "research_person_id": "Research person identifier (one row per person with a new placement)",
-        "placement_date": "Start of the person's first NEW long-term residential or nursing placement (CLD ASCOF 2B/2C method): the index date",
-        "placement_setting": "'residential' or 'nursing'",
-        "age_at_placement": "Age in years at the placement (birth year only: birthday assumed 1 July)",
-        "ascof_measure": "'2B' (aged 18-64), '2C' (65+), null under 18",
-        "new_placements_on_record": "How many new placements (by the same rule) the person has in total",
-    },
-    "predictor_table": {
-        "research_person_id": "Research person identifier (one row per cohort member)",
-        "cohort": "'smi' (adults 18+ with SMI), 'dementia' (adults 65+ with dementia) or 'older_asc_clients' (everyone known to ASC, from 65)",
-        "entry_date": "Start of follow-up: first SMI / dementia diagnosis (else first MH contact, else first ASC contact); older_asc_clients: later of first ASC contact and 65th birthday",
-        "exit_date": "End of follow-up: earliest of placement, death, study end",
-        "exit_reason": "'placement' (event), 'death' or 'study_end' (censored)",
-        "placement": "True if the person had a first new placement during follow-up (the event)",
-        "time_at_risk_days": "Days from entry to exit, both inclusive (a placement on the entry day has 1 day)",
-        "age_at_entry": "Age in years at entry (birthday assumed 1 July)",
-        "age_group": "'18-64', '65-84' or '85+' at entry",
-        "sex": "Sex (research_population)",
-        "ethnic_group": "Broad ethnic group (research_population)",
-        "imd_quintile": "IMD quintile, 1 = most deprived (research_population; null when unknown)",
-        "smi_at_entry": "SMI recorded at entry: population flag, unless the first dated SMI diagnosis comes after entry",
-        "dementia_at_entry": "Dementia recorded at entry: population flag, unless the first dated dementia diagnosis comes after entry",
-        "lives_alone": "Lives alone (research_population; not time-stamped; null when unknown)",
-        "prior_admissions": "Psychiatric admissions before entry",
-        "prior_detentions": "Civil / place-of-safety MHA detentions starting before entry",
-        "prior_asc_requests": "ASC requests starting before entry",
-        "prior_asc_assessments": "ASC assessments starting before entry",
-        "prior_asc_community_support": "True if a 'Long term support: Community' service started before entry",
-        "prior_asc_short_term_support": "True if a 'Short term support' service started before entry",
-    },
-    "placement_rates": {
-        "grouping": "Predictor the rows are split by ('all' for the whole table)",
-        "group": "Level of the predictor, as text ('Unknown' when missing)",
-        "persons": "Persons in the group",
-        "placements": "First new placements during follow-up",
-        "person_years": "Follow-up time in person-years (days / 365.25)",
-        "rate_per_1000_py": "Placements per 1,000 person-years",
-        "rate_ci_lower": "Lower 95% limit (exact Poisson up to 100 placements, Byar above)",
-        "rate_ci_upper": "Upper 95% limit (same method)",
-        "reference_group": "Level the rate ratio compares with",
-        "rate_ratio": "Rate in this group / rate in the reference group (null for the reference or a zero count)",
-        "rate_ratio_ci_lower": "Lower 95% limit: exp(log RR - 1.96 sqrt(1/a + 1/b))",
-        "rate_ratio_ci_upper": "Upper 95% limit",
-    },
+    "first_permanent_placements": output_columns("first_permanent_placements"),
+    "predictor_table": output_columns(f"placement_predictors_{COHORTS[0]}"),
+    "placement_rates": output_columns("placement_rates", exclude=("cohort",)),
 }
 
 

@@ -236,12 +236,17 @@ def _deterministic_pairs(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """Pairs sharing a (valid, non-shared) NHS number with consistent DOB (equal or day/month
     transposed) and sex (equal, or unknown on a side). Returns pairs and the number of records
     that share a number with some record but fail the consistency test for every such pair."""
-    x = df.filter(pl.col("nhs").is_not_null()).select("unique_id", "nhs", "dob", "dob_swap", "dob_y", "sex")
+    x = df.filter(pl.col("nhs").is_not_null()).select("unique_id", "nhs", "dob", "dob_swap", "dob_y", "dob_m", "dob_d", "sex")
     p = x.join(x, on="nhs", suffix="_r").filter(pl.col("unique_id") < pl.col("unique_id_r"))
     # Consistent: equal, day/month transposed, or the same year where a side only has the year
     # (a 1 January default).
     year_only = (pl.col("dob").is_null() | pl.col("dob_r").is_null()) & (pl.col("dob_y") == pl.col("dob_y_r"))
-    dob_ok = (pl.col("dob") == pl.col("dob_r")) | (pl.col("dob") == pl.col("dob_swap_r")) | (pl.col("dob_swap") == pl.col("dob_r")) | year_only
+    # Two of year/month/day agreeing is a one-field typo (year off by one, a mistyped day).
+    two_of_three = (
+        (pl.col("dob_y") == pl.col("dob_y_r")).cast(pl.Int8) + (pl.col("dob_m") == pl.col("dob_m_r")).cast(pl.Int8)
+        + (pl.col("dob_d") == pl.col("dob_d_r")).cast(pl.Int8)
+    ) >= 2
+    dob_ok = (pl.col("dob") == pl.col("dob_r")) | (pl.col("dob") == pl.col("dob_swap_r")) | (pl.col("dob_swap") == pl.col("dob_r")) | year_only | two_of_three
     sex_ok = pl.col("sex").is_null() | pl.col("sex_r").is_null() | (pl.col("sex") == pl.col("sex_r"))
     p = p.with_columns(ok=(dob_ok.fill_null(False) & sex_ok))
     good = p.filter("ok").select(pl.col("unique_id").alias("a"), pl.col("unique_id_r").alias("b"))

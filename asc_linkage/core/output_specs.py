@@ -62,6 +62,22 @@ def load_output_specs(spec_dir: Path = OUTPUT_SPEC_DIR) -> dict[str, OutputSpec]
     return specs
 
 
+def output_columns(table: str, exclude: tuple[str, ...] = ()) -> dict[str, str]:
+    """``{column: description}`` of a produced table, in contract order, from its YAML.
+
+    The core functions select and order their output by this, so the YAML is the one place a
+    column is named and described. ``exclude`` drops columns the Dagster asset adds around the
+    core function's frame (for example ``cohort`` of ``placement_rates``).
+    """
+    spec = load_output_specs().get(table)
+    if spec is None:
+        raise KeyError(f"no output contract data_specs/outputs/{table}.yaml")
+    unknown = set(exclude) - set(spec.column_names)
+    if unknown:
+        raise KeyError(f"{table}: excluded column(s) not in the contract: {', '.join(sorted(unknown))}")
+    return {column.name: column.description for column in spec.columns if column.name not in exclude}
+
+
 def type_name(dtype: pl.DataType) -> str:
     for name, types in POLARS_TYPES.items():
         if isinstance(dtype, types) or dtype in types or getattr(dtype, "base_type", lambda: None)() in types:

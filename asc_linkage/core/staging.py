@@ -114,19 +114,18 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
     df = df.with_columns(event_key=pl.when(ref_ok).then(by_ref).otherwise(composite))
 
     rank = pl.col("event_outcome").replace_strict(OUTCOME_RANK, default=99, return_dtype=pl.Int32)
-    # Order by preference only, then keep each key's first row: sorting on the long string key
-    # itself dominated run time at millions of rows.
-    out = (
-        df.lazy()
-        .with_columns(
-            _outcome_rank=rank,
-            _end_null=pl.col("event_end_date").is_null(),
-            n_submissions=pl.col("_quarter").n_unique().over("event_key").cast(pl.Int64),
+    # Choose rows on a narrow frame and gather the wide rows once: sorting the full frame (dozens
+    # of string columns, millions of rows) cost most of the run time.
+    narrow = (
+        df.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_idx"),
+            "event_key", "_quarter", "_row_number", "la_person_unique_identifier", "event_start_date",
+            rank.alias("_outcome_rank"), pl.col("event_end_date").is_null().alias("_end_null"),
         )
+        .with_columns(n_submissions=pl.col("_quarter").n_unique().over("event_key").cast(pl.Int64))
         .sort(["_quarter", "_end_null", "_outcome_rank", "_row_number"], descending=[True, True, False, True], nulls_last=True)
         .unique(subset=["event_key"], keep="first", maintain_order=True)
-        .drop("_outcome_rank", "_end_null")
         .sort(["la_person_unique_identifier", "event_start_date", "event_key"], nulls_last=True)
-        .collect()
     )
+    out = df[narrow["_idx"]].with_columns(narrow["n_submissions"])
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
+from asc_linkage.core.output_specs import load_output_specs
+
 QUARTER_PARTITIONS_NAME = "quarter"
 quarter_partitions = dg.DynamicPartitionsDefinition(name=QUARTER_PARTITIONS_NAME)
 
@@ -54,6 +56,15 @@ def frame_schema(df: pl.DataFrame, descriptions: dict[str, str] | None = None) -
     return dg.TableSchema(columns=columns)
 
 
+def output_table_schema(table: str) -> dg.TableSchema | None:
+    """The column schema of a produced table from its contract in data_specs/outputs/."""
+    spec = load_output_specs().get(table)
+    if spec is None:
+        return None
+    return dg.TableSchema(columns=[dg.TableColumn(name=c.name, type=c.type, description=c.description)
+                                   for c in spec.columns])
+
+
 def counts_markdown(counts: dict[str, int], key_title: str = "reason") -> dg.MetadataValue:
     """A small markdown table of counts by rule or category; keys are rule names, never data."""
     if not counts:
@@ -63,8 +74,10 @@ def counts_markdown(counts: dict[str, int], key_title: str = "reason") -> dg.Met
 
 
 def asset_out(group: str, zone: str, description: str, schema: dg.TableSchema | None = None,
-              kinds: set[str] | None = None, **extra_metadata) -> dg.AssetOut:
-    """One output of a multi-asset, stored by the zone IO manager."""
+              kinds: set[str] | None = None, name: str | None = None, **extra_metadata) -> dg.AssetOut:
+    """One output of a multi-asset, stored by the zone IO manager; ``name`` finds its contract."""
+    if schema is None and name is not None:
+        schema = output_table_schema(name)
     return dg.AssetOut(
         group_name=group, tags=zone_tags(zone), description=description,
         metadata=zone_metadata(zone, schema, **extra_metadata), kinds=kinds or {"polars", "parquet"},
@@ -74,11 +87,30 @@ def asset_out(group: str, zone: str, description: str, schema: dg.TableSchema | 
 def zone_asset(name: str, group: str, zone: str, description: str, **kwargs):
     """A quarter-partitioned asset stored by the zone IO manager."""
     return dg.asset(
-        name=name, group_name=group, tags=zone_tags(zone), metadata=zone_metadata(zone),
+        name=name, group_name=group, tags=zone_tags(zone), metadata=zone_metadata(zone, output_table_schema(name)),
         partitions_def=quarter_partitions, kinds={"polars", "parquet"}, description=description, **kwargs,
     )
 
 
 def rows_metadata(df: pl.DataFrame, **extra) -> dict:
-    """Row count and column schema of a produced frame, plus counts the asset adds."""
-    return {"dagster/row_count": df.height, "dagster/column_schema": frame_schema(df), **extra}
+    """Row count of a produced frame plus counts the asset adds (the IO manager adds the schema)."""
+    return {"dagster/row_count": df.height, **extra}
+
+
+GX_SUITE = "great_expectations_suite"
+
+
+def gx_check_spec(asset: str, what: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(GX_SUITE, asset=asset, description=f"Great Expectations suite: {what}. "
+                             "Reports counts of failing rows per expectation, never values; links the Data Docs.")
+
+
+def gx_check_result(home_root, zone: str, asset: str, df: pl.DataFrame, expectations) -> dg.AssetCheckResult:
+    """Run a GX suite inside the asset's step and report summary counts only."""
+    from asc_linkage.core.expectations import data_docs_dir_for, run_suite
+
+    summary = run_suite(df, asset, expectations, data_docs_dir_for(home_root, zone))
+    metadata = summary.as_metadata()
+    if summary.data_docs_index is not None:
+        metadata["data_docs"] = dg.MetadataValue.path(str(summary.data_docs_index))
+    return dg.AssetCheckResult(check_name=GX_SUITE, asset_key=asset, passed=summary.success, metadata=metadata)

@@ -86,7 +86,8 @@ def first_permanent_placements(research_asc_events: pl.DataFrame, research_popul
         INDICATORS, RESEARCH_ZONE,
         f"Analysis-ready predictors of a first permanent care-home placement for {who}: predictors measured "
         "before entry, the event flag and time at risk (censored at death or the quarter end), ready for a "
-        "survival or logistic model.") for cohort, who in PREDICTOR_COHORTS.items()},
+        "survival or logistic model.", name=f"placement_predictors_{cohort}")
+        for cohort, who in PREDICTOR_COHORTS.items()},
     partitions_def=quarter_partitions,
     can_subset=False,
 )

@@ -14,10 +14,11 @@ import polars as pl
 
 from asc_linkage.core import linkage as linkage_core
 from asc_linkage.core import quality, reporting, spine, staging, tokens
+from asc_linkage.core.expectations import spine_suite
 from asc_linkage.core.quarters import previous_quarter, quarter_end
 from asc_linkage.defs.common import (
-    IDENTIFIABLE, LINKAGE, RESEARCH_ZONE, SPINES, STAGING, asset_out, counts_markdown, quarter_partitions, rows_metadata,
-    zone_asset,
+    IDENTIFIABLE, LINKAGE, RESEARCH_ZONE, SPINES, STAGING, asset_out, counts_markdown, gx_check_result, gx_check_spec,
+    quarter_partitions, rows_metadata, zone_asset,
 )
 from asc_linkage.defs.storage import HomeResource
 
@@ -67,20 +68,24 @@ def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cl
 
 @_asset("asc_client_spine", SPINES, IDENTIFIABLE,
         "One row per council person record with standardised identifiers (NHS number checked by "
-        "Modulus 11, names, date of birth, sex, every postcode seen), ethnic group, LSOA and IMD decile.")
-def asc_client_spine(stg_asc_events: pl.DataFrame, raw_ref_postcode_lsoa: pl.DataFrame,
+        "Modulus 11, names, date of birth, sex, every postcode seen), ethnic group, LSOA and IMD decile.",
+        check_specs=[gx_check_spec("asc_client_spine", "one row per record, valid flags and code sets")])
+def asc_client_spine(home: HomeResource, stg_asc_events: pl.DataFrame, raw_ref_postcode_lsoa: pl.DataFrame,
                      raw_ref_lsoa_imd: pl.DataFrame):
     built = spine.build_asc_spine(stg_asc_events, raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
-    return dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
+    yield dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
+    yield gx_check_result(home.resolved.root, IDENTIFIABLE, "asc_client_spine", built, spine_suite())
 
 
 @_asset("mh_patient_spine", SPINES, IDENTIFIABLE,
         "One row per trust patient record with standardised identifiers and the address history "
-        "from `mh/addresses.csv`, ethnic group, LSOA and IMD decile.")
-def mh_patient_spine(raw_mh_patients: pl.DataFrame, raw_mh_addresses: pl.DataFrame,
+        "from `mh/addresses.csv`, ethnic group, LSOA and IMD decile.",
+        check_specs=[gx_check_spec("mh_patient_spine", "one row per record, valid flags and code sets")])
+def mh_patient_spine(home: HomeResource, raw_mh_patients: pl.DataFrame, raw_mh_addresses: pl.DataFrame,
                      raw_ref_postcode_lsoa: pl.DataFrame, raw_ref_lsoa_imd: pl.DataFrame):
     built = spine.build_mh_spine(raw_mh_patients, raw_mh_addresses, raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
-    return dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
+    yield dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
+    yield gx_check_result(home.resolved.root, IDENTIFIABLE, "mh_patient_spine", built, spine_suite())
 
 
 @_asset("asc_link_tokens", LINKAGE, IDENTIFIABLE,
@@ -102,11 +107,13 @@ def mh_link_tokens(home: HomeResource, mh_patient_spine: pl.DataFrame):
     outs={
         "linkage_model": asset_out(
             LINKAGE, IDENTIFIABLE, "The Fellegi-Sunter model of the quarter (m and u of every comparison "
-            "level, as Splink settings) with its m/u chart; reused by the next quarter.", kinds={"splink", "duckdb"}),
+            "level, as Splink settings) with its m/u chart; reused by the next quarter.", kinds={"splink", "duckdb"},
+            name="linkage_model"),
         "linkage_key_map": asset_out(
             LINKAGE, IDENTIFIABLE, "Every council and trust person record once, with its `research_person_id` "
             "(one per real person across both systems), link method and match probability. "
-            "Cumulative: starts from the previous quarter's key map so ids stay stable.", kinds={"splink", "duckdb"}),
+            "Cumulative: starts from the previous quarter's key map so ids stay stable.", kinds={"splink", "duckdb"},
+            name="linkage_key_map"),
     },
     deps=["asc_link_tokens", "mh_link_tokens", "asc_client_spine", "mh_patient_spine"],
     check_specs=[dg.AssetCheckSpec(KEY_MAP_COMPLETE, asset="linkage_key_map",

@@ -9,10 +9,11 @@ import dagster as dg
 import polars as pl
 
 from asc_linkage.core import research_tables
+from asc_linkage.core.expectations import cohort_suite
 from asc_linkage.core.quarters import quarter_end
 from asc_linkage.core.specs import load_contract
 from asc_linkage.defs.common import (
-    RESEARCH, RESEARCH_ZONE, asset_out, quarter_partitions, rows_metadata,
+    RESEARCH, RESEARCH_ZONE, asset_out, gx_check_result, gx_check_spec, quarter_partitions, rows_metadata,
 )
 from asc_linkage.defs.storage import HomeResource
 
@@ -37,27 +38,30 @@ def direct_identifier_columns() -> set[str]:
 def _check_no_identifiers(table: str, df: pl.DataFrame) -> dg.AssetCheckResult:
     leaked = sorted(set(df.columns) & direct_identifier_columns())
     ids_ok = "research_person_id" not in df.columns or bool(
-        df["research_person_id"].str.contains(r"^RP[0-9a-f]{12}$").all())
+        df["research_person_id"].str.contains(r"^RP[0-9A-F]{12}$").all())
     return dg.AssetCheckResult(
         check_name=NO_DIRECT_IDENTIFIERS, asset_key=table, passed=not leaked and ids_ok,
         metadata={"identifier_columns_found": len(leaked), "research_ids_well_formed": ids_ok},
     )
 
 
-def _out(description: str) -> dg.AssetOut:
-    return asset_out(RESEARCH, RESEARCH_ZONE, description)
+def _out(name: str, description: str) -> dg.AssetOut:
+    return asset_out(RESEARCH, RESEARCH_ZONE, description, name=name)
 
 
 @dg.multi_asset(
     outs={
-        "research_population": _out("One row per research person in either system: which systems know "
+        "research_population": _out("research_population", "One row per research person in either system: which systems know "
                                     "them, age band, birth year, sex, ethnic group, IMD decile and quintile, SMI and "
                                     "dementia flags from diagnoses, first contact dates. The denominator for every indicator."),
-        "linked_cohort": _out("The research persons known to both council and trust: "
+        "linked_cohort": _out("linked_cohort", "The research persons known to both council and trust: "
                               "`research_population` rows with `in_both`."),
     },
     deps=["linkage_key_map", "asc_client_spine", "mh_patient_spine", "raw_mh_diagnoses"],
-    check_specs=[dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name) for name in ("research_population", "linked_cohort")],
+    check_specs=[*(dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name,
+                                     description="No column the contract marks as personal data; research ids well formed.")
+                   for name in ("research_population", "linked_cohort")),
+                 gx_check_spec("linked_cohort", "unique well-formed research ids, every row in both systems, valid bands and codes")],
     partitions_def=quarter_partitions,
     can_subset=False,
 )
@@ -72,13 +76,16 @@ def research_population(context: dg.AssetExecutionContext, home: HomeResource):
     for name, df in (("research_population", population), ("linked_cohort", cohort)):
         yield dg.Output(df, output_name=name, metadata=rows_metadata(df))
         yield _check_no_identifiers(name, df)
+    yield gx_check_result(home.resolved.root, RESEARCH_ZONE, "linked_cohort", cohort, cohort_suite(linked_only=True))
 
 
 @dg.multi_asset(
-    outs={name: _out(description) for name, description in RESEARCH_EVENT_TABLES.items()},
+    outs={name: _out(name, description) for name, description in RESEARCH_EVENT_TABLES.items()},
     deps=["linkage_key_map", "stg_asc_events", "raw_mh_referrals", "raw_mh_care_contacts",
           "raw_mh_hospital_spells", "raw_mh_mha_episodes", "raw_mh_diagnoses"],
-    check_specs=[dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name) for name in RESEARCH_EVENT_TABLES],
+    check_specs=[dg.AssetCheckSpec(NO_DIRECT_IDENTIFIERS, asset=name,
+                                   description="No column the contract marks as personal data; research ids well formed.")
+                 for name in RESEARCH_EVENT_TABLES],
     partitions_def=quarter_partitions,
     can_subset=False,
 )

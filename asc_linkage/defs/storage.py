@@ -16,7 +16,9 @@ import dagster as dg
 import polars as pl
 
 from asc_linkage.core.home import Home
+from asc_linkage.core.output_specs import contract_faults, load_output_specs
 from asc_linkage.core.store import VersionedStore
+from asc_linkage.defs.common import frame_schema
 
 
 @cache
@@ -91,6 +93,13 @@ class ZoneParquetIOManager(dg.ConfigurableIOManager):
             "code_version": code_version(),
             **_drop_provenance(Home.resolve(self.home), quarter),
         }
+        spec = load_output_specs().get(table)
+        if spec is not None:
+            faults = contract_faults(spec, obj)
+            if faults:
+                # Names and types only: a contract fault never quotes the data.
+                raise dg.Failure(description=f"{table}: output breaks its contract in data_specs/outputs/{table}.yaml: "
+                                 + "; ".join(faults[:5]))
         info = self._store().write(zone, table, obj, quarter, provenance)
         context.add_output_metadata(
             {
@@ -98,6 +107,8 @@ class ZoneParquetIOManager(dg.ConfigurableIOManager):
                 "zone": zone,
                 "version": dg.MetadataValue.int(info.version),
                 "path": dg.MetadataValue.path(str(info.path)),
+                **({} if "dagster/column_schema" in context.definition_metadata
+                   else {"dagster/column_schema": frame_schema(obj)}),
             }
         )
 

@@ -252,14 +252,19 @@ def test_identifier_error_rates_are_roughly_as_designed():
     people = build_population(rng, 40000, build_geography(rng), window)
     records = people.select("person_index").with_columns(
         record_id=pl.col("person_index").cast(pl.String), is_duplicate=pl.lit(False))
-    asc = ids.record_identifiers(records, people, ids.ASC_RATES, rng, 40000)
+    asc = ids.record_identifiers(records, people, ids.ASC_RATES, rng, 40000, "asc")
     rates = ids.ASC_RATES
     for flag, expected in [("err_forename_typo", rates.forename_typo), ("err_nhs_invalid", rates.nhs_invalid),
-                           ("err_upper_case", rates.upper_case), ("err_dob_default", rates.dob_default)]:
+                           ("err_upper_case", rates.upper_case), ("err_dob_year_off", rates.dob_year_off)]:
         observed = asc[flag].mean()
         assert 0.5 * expected < observed < 2.0 * expected, flag
     assert 0.15 < asc["err_nhs_missing"].mean() < 0.30
     assert asc["nhs_number"].is_null().mean() == pytest.approx(asc["err_nhs_missing"].mean() + asc["err_all_missing"].mean(), abs=0.002)
+    # Contact-only records (no NHS number, little else) are twice as common for recent arrivals.
+    sparse = asc.join(people.select("person_index", "ethnic_key"), on="person_index").group_by(
+        pl.col("ethnic_key").is_in(ids.RECENT_ARRIVAL_GROUPS).alias("recent")).agg(pl.col("err_sparse_record").mean())
+    sparse = dict(zip(sparse["recent"], sparse["err_sparse_record"]))
+    assert 0.02 < sparse[False] < 0.06 and sparse[True] > 1.5 * sparse[False]
     # Naming traditions differ: names are swapped far more often for Chinese than English names.
     joined = asc.join(people.select("person_index", "surname_tradition"), on="person_index")
     swap = joined.group_by("surname_tradition").agg(pl.col("err_name_swap").mean()).to_dict(as_series=False)

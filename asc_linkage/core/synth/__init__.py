@@ -10,10 +10,23 @@ years before the first drop's rolling window, and writes:
 
 Only records that appear in at least one drop are in the truth table; every one of them is.
 
-Where the realism lives (and the sizes of the built-in signals):
-``population`` (who, ages, ethnic mix, names), ``identifiers`` (error rates per system),
-``mh_events`` (crisis rates, pre-crisis escalation, MHA by ethnicity), ``asc_events``
-(placement hazard ratios, community support by ethnicity), ``writer`` (drop mechanics).
+Built-in signals, as parameters and as measured in the files (details in the modules named):
+
+(a) pre-crisis escalation (``mh_events``, ``asc_events``): routine MH contacts per 30 days are x3.0
+    in the 30 days before a first crisis vs 6-12 months before (x1.7 in days 31-90); new non-crisis
+    referrals x2.3 in the 90 days before; 30% of crises of people known to both systems are
+    preceded by an ASC request 0-90 days before, 35% of psychiatric discharges followed by one.
+(b) new residential/nursing placement (``asc_events``): hazard 0.04/yr x3.0 dementia x1.05 per year
+    of age x1.8 living alone (measured x2.9, x1.6-1.7 per decade, x1.73); living alone is the
+    extra CLD column ``Lives Alone``.
+(c) inequalities (``mh_events``, ``asc_events``, ``population``): civil/place-of-safety detentions
+    x2.2 per Black vs White trust patient (x2.9 per resident); long-term community support for
+    44.7% of Black vs 56.2% of White ASC service users (x0.80); crisis rate x exp(0.10 x (5 - IMD
+    decile)), x1.3 for Black residents.
+
+Where the rest of the realism lives: ``population`` (who, ages, ethnic mix, names), ``identifiers``
+(error rates per system and naming tradition), ``writer`` (drop mechanics: overlaps, late
+recording, corrections, Release 1 spellings, DD/MM/YYYY drops).
 Every random draw comes from ``numpy.random.default_rng([seed, component])``, so one seed gives
 byte-identical files.
 """
@@ -63,6 +76,12 @@ class SynthSummary:
     def total_rows(self) -> int:
         return sum(sum(files.values()) for files in self.rows.values())
 
+    def __str__(self) -> str:
+        span = f"{self.quarters[0]}..{self.quarters[-1]}" if self.quarters else "no quarters"
+        return (f"{self.persons:,} persons simulated: {self.asc_persons:,} in ASC ({self.asc_records:,} LA ids), "
+                f"{self.mh_persons:,} in MH ({self.mh_records:,} patient ids), {self.both_persons:,} in both; "
+                f"{len(self.quarters)} drops {span}, {self.total_rows:,} data rows, {self.seconds:.1f} s")
+
 
 def _rng(seed: int, component: str) -> np.random.Generator:
     return np.random.default_rng([seed, _STREAMS[component]])
@@ -104,9 +123,9 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
         duplicate_records(mh_people, MH_RATES, _rng(seed, "mh_records"), "mh_entry_day", window.end),
         _rng(seed, "mh_ids"), "", 8)
     asc_identity = record_identifiers(asc_records.select("record_id", "person_index", "is_duplicate"), population,
-                                      ASC_RATES, _rng(seed, "asc_identifiers"), persons)
+                                      ASC_RATES, _rng(seed, "asc_identifiers"), persons, "asc")
     mh_identity = record_identifiers(mh_records.select("record_id", "person_index", "is_duplicate"), population,
-                                     MH_RATES, _rng(seed, "mh_identifiers"), persons)
+                                     MH_RATES, _rng(seed, "mh_identifiers"), persons, "mh")
     step("identifiers")
     asc_events = writer.prepare_asc_events(asc_history.events, asc_records, asc_identity, asc_history.person_fields,
                                            population, _rng(seed, "asc_events"), window.visible_from)

@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from .calendar import NEVER
-from .mh_events import choose, repeat_rank
+from .draws import choose, repeat_rank
 
 PLACEMENT_BASE_HAZARD = 0.04
 PLACEMENT_DEMENTIA_HR = 3.0

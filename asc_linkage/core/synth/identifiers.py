@@ -10,7 +10,10 @@ equity be measured:
 * forename/surname swapped: base rate x ``names.SWAP_RATE_MULTIPLIER`` (Chinese x8, Somali x6, ...);
 * typos: x1.5 for non-anglophone traditions (unfamiliar spellings);
 * transliteration variants (Mohammed/Muhammad, Zhang/Cheung, ...): only names with variants;
-* NHS number missing: x1.4 for groups with many recent arrivals (White Other, African, Arab, Other).
+* NHS number missing: x1.4 for groups with many recent arrivals (White Other, African, Arab, Other);
+* a second genuine name held by one system only (``population.ALTERNATE_IDENTITY_SHARE``: Chinese
+  35%, Somali 30%, West African and Arab 15%, South Asian 10%, ...) and refugees' official
+  1 January birthdays (8% of African, Arab and other recent-arrival residents), one system only.
 
 Time-varying parts (marriage, house move, NHS number traced later) are returned as two values and
 a change day; the writer picks the one in force at each drop's quarter end.
@@ -25,6 +28,7 @@ import polars as pl
 
 from . import names as name_pools
 from .calendar import NEVER
+from .draws import lookup
 
 PLACEHOLDER_NHS = ["0000000000", "9999999999", "1111111111"]
 RECENT_ARRIVAL_GROUPS = ["white_other", "black_african", "arab", "other", "roma"]
@@ -60,6 +64,7 @@ class ErrorRates:
     sex_unknown: float
     placeholder_name: float     # BABY BOY, UNKNOWN, TEST
     all_missing: float          # every identifier blank
+    sparse_record: float        # no NHS number, and DOB and postcode often missing too
     duplicate_record: float     # persons with a second record in this system
     duplicate_error_multiplier: float
 
@@ -71,7 +76,7 @@ ASC_RATES = ErrorRates(
     surname_update=0.6, dob_day_month_swap=0.03, dob_default=0.008, dob_year_off=0.004,
     dob_missing=0.006, postcode_missing=0.03, postcode_typo=0.01, postcode_format=0.06,
     postcode_update=0.85, ethnicity_not_stated=0.08, sex_unknown=0.01, placeholder_name=0.001,
-    all_missing=0.0008, duplicate_record=0.03, duplicate_error_multiplier=2.5,
+    all_missing=0.0008, sparse_record=0.04, duplicate_record=0.03, duplicate_error_multiplier=2.5,
 )
 MH_RATES = ErrorRates(
     nhs_missing=0.04, nhs_invalid=0.005, nhs_spaced=0.02, nhs_placeholder=0.001, nhs_shared_records=5,
@@ -80,7 +85,7 @@ MH_RATES = ErrorRates(
     surname_update=0.8, dob_day_month_swap=0.012, dob_default=0.002, dob_year_off=0.002,
     dob_missing=0.002, postcode_missing=0.015, postcode_typo=0.008, postcode_format=0.03,
     postcode_update=0.95, ethnicity_not_stated=0.05, sex_unknown=0.005, placeholder_name=0.001,
-    all_missing=0.0005, duplicate_record=0.025, duplicate_error_multiplier=2.0,
+    all_missing=0.0005, sparse_record=0.015, duplicate_record=0.025, duplicate_error_multiplier=2.0,
 )
 
 
@@ -146,7 +151,7 @@ def _postcode_typo(expr: pl.Expr, letter: pl.Expr) -> pl.Expr:
 
 
 def record_identifiers(records: pl.DataFrame, persons: pl.DataFrame, rates: ErrorRates,
-                       rng: np.random.Generator, persons_total: int) -> pl.DataFrame:
+                       rng: np.random.Generator, persons_total: int, system: str) -> pl.DataFrame:
     """Recorded identifiers for each source record.
 
     ``records``: record_id, person_index, is_duplicate. Returns one row per record with
@@ -156,12 +161,20 @@ def record_identifiers(records: pl.DataFrame, persons: pl.DataFrame, rates: Erro
     """
     n = records.height
     df = records.join(persons, on="person_index", how="left", maintain_order="left").sort("record_id", maintain_order=True)
+    # The person's other genuine name or official birthday, where this system is the one holding it.
+    here = pl.col("alt_in") == system
+    df = df.with_columns(
+        err_alternate_name=here.fill_null(False),
+        err_official_dob=(pl.col("official_dob_in") == system).fill_null(False),
+        forename=pl.when(here & pl.col("alt_forename").is_not_null()).then(pl.col("alt_forename")).otherwise(pl.col("forename")),
+        surname=pl.when(here & pl.col("alt_surname").is_not_null()).then(pl.col("alt_surname")).otherwise(pl.col("surname")),
+    )
     dup = df["is_duplicate"].to_numpy()
     mult = np.where(dup, rates.duplicate_error_multiplier, 1.0)
     tradition_f = df["forename_tradition"].to_numpy()
     tradition_s = df["surname_tradition"].to_numpy()
     non_anglo = ~np.isin(tradition_s, ANGLOPHONE_TRADITIONS)
-    swap_mult = np.vectorize(name_pools.SWAP_RATE_MULTIPLIER.get)(tradition_s) if n else np.ones(0)
+    swap_mult = lookup(tradition_s, name_pools.SWAP_RATE_MULTIPLIER, 1.0)
     u = rng.random((40, n))
 
     def flag(i: int, rate: float | np.ndarray) -> np.ndarray:
@@ -242,7 +255,11 @@ def record_identifiers(records: pl.DataFrame, persons: pl.DataFrame, rates: Erro
     # --- NHS number ------------------------------------------------------------------------
     recent = df["ethnic_key"].is_in(RECENT_ARRIVAL_GROUPS).to_numpy()
     missing_rate = np.where(dup, min(0.5, rates.nhs_missing * 2.5), rates.nhs_missing) * np.where(recent, 1.4, 1.0)
-    nhs_missing = u[13] < np.minimum(missing_rate, 0.9)
+    # Front-door "contact only" records: keyed in a hurry with no NHS number and little else, twice
+    # as often for recent arrivals. These are the records that genuinely cannot be linked.
+    sparse = rng.random(n) < np.minimum(rates.sparse_record * mult * np.where(recent, 2.0, 1.0), 0.5)
+    sparse_detail = rng.random(n)
+    nhs_missing = (u[13] < np.minimum(missing_rate, 0.9)) | sparse
     nhs_invalid = ~nhs_missing & flag(14, rates.nhs_invalid)
     nhs_placeholder = ~nhs_missing & ~nhs_invalid & flag(15, rates.nhs_placeholder)
     shared_count = int(round(rates.nhs_shared_records * persons_total / 20000))
@@ -292,14 +309,14 @@ def record_identifiers(records: pl.DataFrame, persons: pl.DataFrame, rates: Erro
     swappable = (d.dt.day() <= 12) & (d.dt.day() != d.dt.month())
     df = df.with_columns(
         err_dob_day_month_swap=pl.lit(pl.Series(flag(19, rates.dob_day_month_swap))) & swappable,
-        err_dob_default=pl.lit(pl.Series(flag(20, rates.dob_default))),
+        err_dob_default=pl.lit(pl.Series(flag(20, rates.dob_default) | (sparse & (sparse_detail >= 0.5) & (sparse_detail < 0.8)))),
         err_dob_year_off=pl.lit(pl.Series(flag(21, rates.dob_year_off))),
-        err_dob_missing=pl.lit(pl.Series(flag(22, rates.dob_missing))),
+        err_dob_missing=pl.lit(pl.Series(flag(22, rates.dob_missing) | (sparse & (sparse_detail < 0.5)))),
     )
     year_step = pl.lit(pl.Series(np.where(u[23] < 0.5, "1y", "-1y")))
     df = df.with_columns(
         dob=pl.when(pl.col("err_dob_missing")).then(None)
-        .when(pl.col("err_dob_default")).then(pl.date(d.dt.year(), 1, 1))
+        .when(pl.col("err_dob_default") | pl.col("err_official_dob")).then(pl.date(d.dt.year(), 1, 1))
         .when(pl.col("err_dob_day_month_swap")).then(pl.date(d.dt.year(), d.dt.day(), d.dt.month()))
         .when(pl.col("err_dob_year_off")).then(d.dt.offset_by(year_step))
         .otherwise(d)
@@ -307,7 +324,8 @@ def record_identifiers(records: pl.DataFrame, persons: pl.DataFrame, rates: Erro
 
     # --- postcode ----------------------------------------------------------------------------
     df = df.with_columns(
-        err_postcode_missing=pl.lit(pl.Series(flag(24, rates.postcode_missing))),
+        err_postcode_missing=pl.lit(pl.Series(flag(24, rates.postcode_missing) | (sparse & (u[37] < 0.4)))),
+        err_sparse_record=pl.lit(pl.Series(sparse)),
         err_postcode_typo=pl.lit(pl.Series(flag(25, rates.postcode_typo))),
         err_postcode_format=pl.lit(pl.Series(flag(26, rates.postcode_format))),
         err_postcode_update=pl.lit(pl.Series(u[27] < rates.postcode_update)),

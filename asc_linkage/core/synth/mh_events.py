@@ -33,6 +33,7 @@ import numpy as np
 import polars as pl
 
 from .calendar import NEVER
+from .draws import choose, choose_by, lookup, repeat_rank
 
 CRISIS_RATE = {"smi": 0.30, "personality": 0.25, "substance": 0.12, "depression": 0.06, "other": 0.05,
                "anxiety": 0.03, "dementia": 0.03}
@@ -105,26 +106,12 @@ class MhHistory:
     crises: pl.DataFrame        # person_index, crisis_day, admitted, admission_day, discharge_day
 
 
-def repeat_rank(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Owner index and 0-based rank within owner for `counts[i]` copies of each i."""
-    owner = np.repeat(np.arange(len(counts)), counts)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, np.arange(len(owner)) - starts
 
 
-def choose(rng: np.random.Generator, options: tuple[list[str], list[float]], size: int) -> np.ndarray:
-    values, probs = options
-    p = np.asarray(probs, dtype=float)
-    return np.asarray(values, dtype=object)[rng.choice(len(values), size=size, p=p / p.sum())]
 
 
-def choose_by(rng: np.random.Generator, table: dict, keys: np.ndarray) -> np.ndarray:
-    out = np.empty(len(keys), dtype=object)
-    for key, options in table.items():
-        members = np.flatnonzero(keys == key)
-        if len(members):
-            out[members] = choose(rng, options, len(members))
-    return out
+
+
 
 
 def _open_after(end: np.ndarray, window_end: int) -> np.ndarray:
@@ -162,8 +149,8 @@ def build_mh_history(rng: np.random.Generator, persons: pl.DataFrame, window_sta
     team = np.where((team == "A14") & ~young, "A06", team)
     reason = choose_by(rng, ROUTINE_REASONS, r_primary)
     reason = np.where(team == "A14", "01", reason)
-    median = np.array([REFERRAL_LENGTH.get(k, REFERRAL_LENGTH["default"])[0] for k in r_primary])
-    sigma = np.array([REFERRAL_LENGTH.get(k, REFERRAL_LENGTH["default"])[1] for k in r_primary])
+    median = lookup(r_primary, {k: v[0] for k, v in REFERRAL_LENGTH.items()}, REFERRAL_LENGTH["default"][0])
+    sigma = lookup(r_primary, {k: v[1] for k, v in REFERRAL_LENGTH.items()}, REFERRAL_LENGTH["default"][1])
     length = np.exp(np.log(median) + sigma * rng.standard_normal(len(owner))).astype(np.int64) + 7
     discharge = received + length
     discharge = np.where(discharge > death[owner], death[owner], discharge)
@@ -176,7 +163,7 @@ def build_mh_history(rng: np.random.Generator, persons: pl.DataFrame, window_sta
     # --- crises ---------------------------------------------------------------------------------
     crisis_start = np.maximum(entry, window_start - 365)
     crisis_years = np.maximum(horizon - crisis_start, 0) / 365.25
-    base = np.array([CRISIS_RATE.get(k, 0.05) for k in primary])
+    base = lookup(primary, CRISIS_RATE, 0.05)
     deprivation = np.exp(DEPRIVATION_SLOPE * (5 - np.where(decile == 0, 5, decile)))
     rate = base * deprivation * np.where(black, BLACK_CRISIS_MULTIPLIER, 1.0)
     n_crises = rng.poisson(rate * crisis_years)
@@ -240,7 +227,7 @@ def build_mh_history(rng: np.random.Generator, persons: pl.DataFrame, window_sta
     section = np.where(forensic, choose(rng, (["10", "09"], [0.7, 0.3]), len(d_idx)), section)
     s_start = admission[d_idx]
     limit = {"02": 28, "04": 3, "05": 3, "06": 1}
-    s_len = np.array([limit.get(s, 180) for s in section])
+    s_len = lookup(section, limit, 180).astype(np.int64)
     s_end = np.minimum(s_start + s_len, a_discharge[d_idx])
     s_end = np.where(s_end > window_end, NEVER, s_end)
     mha_parts = [pl.DataFrame({"person_index": pid[a_owner[d_idx]], "legal_status": _strs(section),
@@ -285,7 +272,7 @@ def build_mh_history(rng: np.random.Generator, persons: pl.DataFrame, window_sta
     ref_stop = np.minimum(referrals["discharge"].to_numpy(), window_end)
     ref_stop = np.minimum(ref_stop, persons["death_day"].to_numpy()[referrals["person_index"].to_numpy()])
     ref_days = np.maximum(ref_stop - ref_start, 0)
-    rate = np.array([CONTACT_RATE.get(t, 1.0) for t in ref_team])
+    rate = lookup(ref_team, CONTACT_RATE, 1.0)
     n_contacts = rng.poisson(rate * ref_days / 30.0)
     k_owner, _ = repeat_rank(n_contacts)
     k_day = ref_start[k_owner] + (rng.random(len(k_owner)) * ref_days[k_owner]).astype(np.int64)

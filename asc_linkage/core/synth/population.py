@@ -87,6 +87,12 @@ MORTALITY_DEMENTIA, MORTALITY_SMI = 2.0, 1.8
 # Share of each service's users whose contact began before the simulated window (long-known people).
 ALREADY_KNOWN_SHARE = {"asc": 0.35, "mh": 0.40}
 
+# Share of each naming tradition with a second genuine name that one system holds instead.
+ALTERNATE_IDENTITY_SHARE = {"chinese": 0.35, "somali": 0.30, "west_african": 0.15, "arab": 0.15, "south_asian": 0.10,
+                            "latin_american": 0.08, "european": 0.03}
+# Share of Black African, Arab and other recent-arrival residents whose official birthday is 1 January.
+REFUGEE_DOB_SHARE = 0.08
+
 MH_PRIMARY = np.array(["smi", "dementia", "depression", "anxiety", "personality", "substance", "other"], dtype=object)
 
 
@@ -265,6 +271,23 @@ def build_population(rng: np.random.Generator, persons: int, geography: Geograph
     marriage_day = np.where(marries, rng.integers(window.start, window.end, n), NEVER)
     tradition_names = pl.Series(name_pools.TRADITION_NAMES, dtype=pl.String)
 
+    # A second genuine identity detail that one of the two systems holds instead (never an error:
+    # both are the person's). Chinese residents' English names and West Africans' Christian names,
+    # another patronymic for Somali and Arab names, a maternal surname for Latin Americans, a middle
+    # name in everyday use; and refugees' official 1 January birthdays. Which system has it is random.
+    tradition_key = np.array(name_pools.TRADITION_NAMES, dtype=object)[surname_tradition]
+    alt_share = np.array([ALTERNATE_IDENTITY_SHARE.get(t, 0.02) for t in name_pools.TRADITION_NAMES])[surname_tradition]
+    has_alt = rng.random(n) < alt_share
+    english = name_pools.TRADITION_NAMES.index("english")
+    alt_kind_forename = np.isin(tradition_key, ["chinese", "west_african", "south_asian", "english", "irish", "caribbean", "european"])
+    english_given = np.isin(tradition_key, ["chinese", "west_african"])
+    alt_forename_pos = _draw_names(rng, np.where(english_given, english, forename_tradition), np.where(female, KIND_FEMALE, KIND_MALE))
+    alt_surname_pos = _draw_names(rng, surname_tradition, surname_kind)
+    alt_forename = pl.select(pl.when(pl.lit(pl.Series(has_alt & alt_kind_forename))).then(pl.lit(ALL_NAMES.gather(alt_forename_pos)))).to_series()
+    alt_surname = pl.select(pl.when(pl.lit(pl.Series(has_alt & ~alt_kind_forename))).then(pl.lit(ALL_NAMES.gather(alt_surname_pos)))).to_series()
+    refugee_dob = np.isin(ETHNIC_KEYS[ethnic], ["black_african", "arab", "other", "asian_other"]) & (rng.random(n) < REFUGEE_DOB_SHARE)
+    system_of_alt = np.where(rng.random(n) < 0.5, "asc", "mh").astype(object)
+
     return pl.DataFrame({
         "person_index": np.arange(n, dtype=np.int64),
         "true_person_id": "TP" + pl.Series(np.arange(n)).cast(pl.String).str.zfill(7),
@@ -292,4 +315,7 @@ def build_population(rng: np.random.Generator, persons: int, geography: Geograph
         "married_surname": married_surname,
         "marriage_day": marriage_day.astype(np.int64),
         "nhs_number": valid_nhs_numbers(rng, n),
+        "alt_forename": alt_forename.alias("alt_forename"), "alt_surname": alt_surname.alias("alt_surname"),
+        "alt_in": pl.Series(np.where(has_alt, system_of_alt, None).tolist(), dtype=pl.String),
+        "official_dob_in": pl.Series(np.where(refugee_dob, system_of_alt, None).tolist(), dtype=pl.String),
     })
