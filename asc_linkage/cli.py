@@ -54,7 +54,10 @@ def _activate(home: Home) -> None:
 
 def _complete_quarters(landing: Path, quarter: str | None) -> list[str]:
     from asc_linkage.core.ingest import scan_landing
+    from asc_linkage.core.quarters import parse_quarter
 
+    if quarter:
+        parse_quarter(quarter)  # a malformed --quarter is a one-line QuarterError, not "no drop"
     if not landing.is_dir():
         raise CliError(f"{landing}: landing folder does not exist")
     statuses = {status.quarter: status for status in scan_landing(landing)}
@@ -234,6 +237,10 @@ def cmd_key_map(args: argparse.Namespace) -> int:
     from asc_linkage.core.store import VersionedStore
 
     home = Home.resolve(args.home)
+    if args.quarter:
+        from asc_linkage.core.quarters import parse_quarter
+
+        parse_quarter(args.quarter)
     store = VersionedStore(home.root)
     try:
         key_map = store.read("identifiable", "linkage_key_map", quarter=args.quarter)

@@ -32,3 +32,13 @@ def demo_home(tmp_path_factory) -> Path:
                      "--quarters", SMALL_DEMO_QUARTERS)
     assert result.returncode == 0, result.stderr[-3000:]
     return home
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`asc-linkage demo` on a tiny borough (one quarter) with what it printed, for tests of the
+    command's own messages (``demo_home`` keeps only the home)."""
+    home = tmp_path_factory.mktemp("demo_output_home")
+    last_quarter = SMALL_DEMO_QUARTERS.split(":")[-1]
+    result = run_cli("demo", "--home", str(home), "--persons", "80", "--quarters", f"{last_quarter}:{last_quarter}")
+    return home, result

@@ -9,6 +9,7 @@ interpreter and imported libraries.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -26,10 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: a temporary one, removed after)")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench_synth_") as scratch:
         out = args.out or Path(scratch)
         summary = generate(out, persons=args.persons, seed=args.seed, progress=args.progress)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    # CPU time next to wall time: on a shared machine the wall clock also measures the neighbours.
+    cpu_seconds = usage.ru_utime + usage.ru_stime
     per_minute = summary.persons / summary.seconds * 60 if summary.seconds else float("inf")
     last = summary.quarters[-1]
     print(f"persons            {summary.persons:,}")
@@ -37,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"quarters           {len(summary.quarters)} ({summary.quarters[0]}..{last})")
     print(f"rows written       {summary.total_rows:,}")
     print(f"rows in {last}    " + ", ".join(f"{name.split('/')[-1]}={rows:,}" for name, rows in summary.rows[last].items()))
-    print(f"seconds            {summary.seconds:.1f}")
+    print(f"seconds            {summary.seconds:.1f} wall, {cpu_seconds:.1f} CPU (process incl. imports), "
+          f"{os.cpu_count()} cores, load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
     print(f"persons per minute {per_minute:,.0f}")
     print(f"peak memory MB     {peak_mb:,.0f}")
     return 0

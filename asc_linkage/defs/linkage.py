@@ -70,20 +70,23 @@ def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cl
         "One row per council person record with standardised identifiers (NHS number checked by "
         "Modulus 11, names, date of birth, sex, every postcode seen), ethnic group, LSOA and IMD decile.",
         check_specs=[gx_check_spec("asc_client_spine", "one row per record, valid flags and code sets")])
-def asc_client_spine(home: HomeResource, stg_asc_events: pl.DataFrame, raw_ref_postcode_lsoa: pl.DataFrame,
-                     raw_ref_lsoa_imd: pl.DataFrame):
-    built = spine.build_asc_spine(stg_asc_events, raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
+def asc_client_spine(context: dg.AssetExecutionContext, home: HomeResource, stg_asc_events: pl.DataFrame,
+                     raw_ref_postcode_lsoa: pl.DataFrame, raw_ref_lsoa_imd: pl.DataFrame):
+    built = spine.build_asc_spine(stg_asc_events, raw_ref_postcode_lsoa, raw_ref_lsoa_imd,
+                                  as_of=quarter_end(context.partition_key))
     yield dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "asc_client_spine", built, spine_suite())
 
 
 @_asset("mh_patient_spine", SPINES, IDENTIFIABLE,
         "One row per trust patient record with standardised identifiers and the address history "
-        "from `mh/addresses.csv`, ethnic group, LSOA and IMD decile.",
+        "from `mh/addresses.csv`, ethnic group, LSOA and IMD decile, and first referral date.",
         check_specs=[gx_check_spec("mh_patient_spine", "one row per record, valid flags and code sets")])
-def mh_patient_spine(home: HomeResource, raw_mh_patients: pl.DataFrame, raw_mh_addresses: pl.DataFrame,
+def mh_patient_spine(context: dg.AssetExecutionContext, home: HomeResource, raw_mh_patients: pl.DataFrame,
+                     raw_mh_addresses: pl.DataFrame, raw_mh_referrals: pl.DataFrame,
                      raw_ref_postcode_lsoa: pl.DataFrame, raw_ref_lsoa_imd: pl.DataFrame):
-    built = spine.build_mh_spine(raw_mh_patients, raw_mh_addresses, raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
+    built = spine.build_mh_spine(raw_mh_patients, raw_mh_addresses, raw_ref_postcode_lsoa, raw_ref_lsoa_imd,
+                                 mh_referrals=raw_mh_referrals, as_of=quarter_end(context.partition_key))
     yield dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "mh_patient_spine", built, spine_suite())
 

@@ -126,7 +126,7 @@ def test_data_docs_are_built_and_hold_no_values(tmp_path: Path):
     # a second suite on the same project works and keeps the first one's docs
     cohort = pl.DataFrame(
         {
-            "research_person_id": ["RP0123456789ab", "RP0123456789ac"],
+            "research_person_id": ["RP0123456789AB", "RP0123456789AC"],
             "in_asc": [True, True],
             "in_mh": [True, True],
             "in_both": [True, True],

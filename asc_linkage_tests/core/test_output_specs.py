@@ -24,17 +24,25 @@ PREDICTOR_TABLES = ["placement_predictors_smi", "placement_predictors_dementia",
 
 
 @functools.cache
-def stored_assets() -> dict[str, str]:
-    """Asset name -> zone of every asset the zone IO manager stores (built once per test run)."""
+def _graph():
     from asc_linkage.defs.definitions import build_definitions
 
-    graph = build_definitions().resolve_asset_graph()
+    return build_definitions().resolve_asset_graph()
+
+
+@functools.cache
+def stored_assets() -> dict[str, str]:
+    """Asset name -> zone of every asset the zone IO manager stores (its metadata declares a zone)."""
     stored = {}
-    for key in graph.get_all_asset_keys():
-        zone = graph.get(key).metadata.get("zone")
+    for key in _graph().get_all_asset_keys():
+        zone = _graph().get(key).metadata.get("zone")
         if zone is not None:
             stored[key.to_user_string()] = zone.value if hasattr(zone, "value") else zone
     return stored
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).rstrip(".")
 
 
 def test_every_yaml_is_loaded_under_its_own_name():
@@ -81,6 +89,14 @@ def test_every_stored_asset_has_an_output_contract_in_its_zone():
         assert SPECS[name].zone == zone, f"{name}: asset zone {zone}, contract zone {SPECS[name].zone}"
         checked += 1
     assert checked >= len(SPECS)
+
+
+def test_each_contract_describes_its_table_as_the_asset_does():
+    import dagster as dg
+
+    for table, spec in SPECS.items():
+        asset = _graph().get(dg.AssetKey(table)).description or ""
+        assert _normalised(spec.description) == _normalised(asset), f"{table}: YAML and asset descriptions differ"
 
 
 def test_every_output_contract_belongs_to_a_stored_asset():

@@ -19,8 +19,37 @@ from asc_linkage.core.synth.population import nhs_check_digit
 PERSONS = 1500
 SEED = 7
 
-# The landing-zone contract's headers (landing-zone.md), used when data_specs cannot be loaded.
-CONTRACT_HEADERS = {"asc/cld_events.csv": writer.CLD_HEADERS, **writer.MH_HEADERS}
+# The landing-zone contract (shared/design/landing-zone.md), written out independently of the code.
+CLD_REQUIRED = [
+    "LA Code", "Reporting Period Start Date", "Reporting Period End Date", "NHS Number",
+    "LA Person Unique Identifier", "First Name", "Last Name", "Gender", "Ethnicity", "Date of Birth",
+    "Date of Death", "Client Type", "Primary Support Reason", "Postcode", "Accommodation Status",
+    "Event Type", "Event Reference", "Event Start Date", "Event End Date", "Event Outcome",
+    "Request: Route of Access", "Assessment Type", "Eligible Needs Identified", "Service Type",
+    "Service Component", "Delivery Mechanism", "Review Reason", "Unit Cost",
+    "Cost Frequency (Unit Type)", "Planned units per week",
+]
+CLD_OPTIONAL = [
+    "GP Practice Name", "GP Practice Code", "Employment Status", "Has Unpaid Carer", "Autism Spectrum Disorder (ASD)",
+    "Visual Impairment", "Hearing Impairment", "Dementia", "Client Funding Status", "Event Description",
+    "Method of Assessment", "Total Hrs Caring per week", "No. of adults being cared for", "Adult 1 Linked Person_ID",
+    "Adult 2 Linked Person_ID", "Adult 3 Linked Person_ID", "Provider CQC Location Name", "Provider CQC Location ID",
+    "Review Outcomes Achieved", "Method of Review",
+]
+MH_CONTRACT = {
+    "mh/patients.csv": ["patient_id", "nhs_number", "nhs_number_status", "forename", "surname", "date_of_birth",
+                        "gender", "ethnic_category", "postcode", "date_of_death"],
+    "mh/addresses.csv": ["patient_id", "postcode", "start_date", "end_date"],
+    "mh/referrals.csv": ["referral_id", "patient_id", "referral_received_date", "discharge_date", "source_of_referral",
+                         "primary_reason", "team_type"],
+    "mh/care_contacts.csv": ["contact_id", "patient_id", "referral_id", "contact_date", "team_type", "attendance",
+                             "consultation_medium"],
+    "mh/hospital_spells.csv": ["spell_id", "patient_id", "admission_date", "discharge_date", "admission_method",
+                               "bed_type", "discharge_destination"],
+    "mh/mha_episodes.csv": ["episode_id", "patient_id", "legal_status", "start_date", "end_date"],
+    "mh/diagnoses.csv": ["patient_id", "diagnosis_date", "icd10_code", "diagnosis_type"],
+}
+CONTRACT_HEADERS = {"asc/cld_events.csv": CLD_REQUIRED, **MH_CONTRACT}
 DROP_FILES = {"manifest.json", *CONTRACT_HEADERS}
 
 
@@ -67,7 +96,12 @@ def test_every_drop_has_exactly_the_contract_files_and_headers(synth):
         assert _drop_files(drop) == DROP_FILES
         for name, headers in CONTRACT_HEADERS.items():
             header = (drop / name).read_text(encoding="utf-8").split("\n", 1)[0].split(",")
-            assert header == headers
+            if name == "asc/cld_events.csv":
+                # Every required header in spec order, then optional ones, then the one extra column.
+                assert header[: len(headers)] == headers
+                assert set(header[len(headers):]) - set(writer.CLD_EXTRA_HEADERS) <= set(CLD_OPTIONAL)
+            else:
+                assert header == headers
             if contract is not None:
                 spec = contract.file_for_path(name)
                 required = [c.header for c in spec.columns if c.required]

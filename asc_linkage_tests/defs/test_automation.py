@@ -59,6 +59,7 @@ def home(tmp_path, landing) -> HomeResource:
 @pytest.fixture
 def instance(tmp_path):
     # a throw-away instance on disk: schedule contexts need an instance reference
+    (tmp_path / "dagster").mkdir()
     with dg.DagsterInstance.local_temp(str(tmp_path / "dagster")) as temporary:
         yield temporary
 
@@ -287,8 +288,8 @@ def test_nothing_is_overdue_before_the_first_drop(tmp_path):
     assert overdue_quarters(landing_inventory_frame(tmp_path / "absent"), dt.date(2026, 1, 1), None) == []
 
 
-def _inventory_check(home: HomeResource) -> dg.AssetCheckEvaluation:
-    result = dg.materialize_to_memory([landing_drop_inventory], resources={"home": home})
+def _inventory_check(home: HomeResource, instance) -> dg.AssetCheckEvaluation:
+    result = dg.materialize_to_memory([landing_drop_inventory], resources={"home": home}, instance=instance)
     assert result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.check_name == DROPS_ON_TIME
@@ -296,25 +297,25 @@ def _inventory_check(home: HomeResource) -> dg.AssetCheckEvaluation:
     return evaluation
 
 
-def test_inventory_check_passes_when_no_quarter_is_overdue(tmp_path, landing):
-    evaluation = _inventory_check(_home(tmp_path, landing, expected_last_quarter="2025-Q2"))
+def test_inventory_check_passes_when_no_quarter_is_overdue(tmp_path, landing, instance):
+    evaluation = _inventory_check(_home(tmp_path, landing, expected_last_quarter="2025-Q2"), instance)
     assert evaluation.passed
     assert evaluation.metadata["overdue_count"].value == 0
 
 
-def test_inventory_check_fails_when_a_quarter_is_overdue(tmp_path, landing):
+def test_inventory_check_fails_when_a_quarter_is_overdue(tmp_path, landing, instance):
     # today is well past 2025-Q3's window and nothing says the drops stop at 2025-Q2
     assert dt.date.today() > dt.date(2025, 10, 31)
-    evaluation = _inventory_check(_home(tmp_path, landing))
+    evaluation = _inventory_check(_home(tmp_path, landing), instance)
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "2025-Q3" in evaluation.metadata["overdue_quarters"].value
 
 
-def test_inventory_lists_drops_without_their_data(tmp_path, landing):
+def test_inventory_lists_drops_without_their_data(tmp_path, landing, instance):
     (landing / "2025-Q2" / "manifest.json").unlink()
     home = _home(tmp_path, landing, expected_last_quarter="2025-Q2")
-    result = dg.materialize_to_memory([landing_drop_inventory], resources={"home": home})
+    result = dg.materialize_to_memory([landing_drop_inventory], resources={"home": home}, instance=instance)
     inventory = result.output_for_node(LANDING_INVENTORY)
     assert inventory.columns == ["quarter", "complete", "reason"]
     assert inventory.sort("quarter")["complete"].to_list() == [True, False]

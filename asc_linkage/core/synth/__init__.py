@@ -131,6 +131,7 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
                                            population, _rng(seed, "asc_events"), window.visible_from)
     mh_tables = writer.prepare_mh_tables(mh_history, mh_records, mh_identity, population, geography.all_postcodes,
                                          _rng(seed, "mh_tables"))
+    contacts = writer.contacts_snapshots(mh_tables)
     step("tables")
 
     landing = out / "landing"
@@ -160,7 +161,9 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
                 pending[name] = storer.submit(writer.store_csv, writer.csv_bytes(frame), drop_dir / name, frame.height)
                 if name == "mh/patients.csv":
                     seen_mh.update(frame["patient_id"].to_list())
-            files = {name: future.result() for name, future in pending.items()}
+            view, contact_rows = contacts.up_to(day_number(quarter_end(quarter)))
+            pending["mh/care_contacts.csv"] = storer.submit(writer.store_csv, view, drop_dir / "mh" / "care_contacts.csv", contact_rows)
+            files = {name: pending[name].result() for name in writer.DROP_FILE_ORDER}
             # The manifest goes last, after every file of the drop is on disk.
             writer.write_manifest(drop_dir, quarter, files)
             rows[quarter] = {name: entry["rows"] for name, entry in files.items()}

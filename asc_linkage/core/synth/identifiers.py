@@ -13,7 +13,9 @@ equity be measured:
 * NHS number missing: x1.4 for groups with many recent arrivals (White Other, African, Arab, Other);
 * a second genuine name held by one system only (``population.ALTERNATE_IDENTITY_SHARE``: Chinese
   35%, Somali 30%, West African and Arab 15%, South Asian 10%, ...) and refugees' official
-  1 January birthdays (8% of African, Arab and other recent-arrival residents), one system only.
+  1 January birthdays (8% of African, Arab and other recent-arrival residents), one system only;
+* "contact only" records with no NHS number and often no DOB or postcode (council 4%, trust 1.5%,
+  x2 for recent arrivals): the pairs a linkage genuinely misses.
 
 Time-varying parts (marriage, house move, NHS number traced later) are returned as two values and
 a change day; the writer picks the one in force at each drop's quarter end.

@@ -63,6 +63,8 @@ MH_HEADERS = {
     "mh/mha_episodes.csv": ["episode_id", "patient_id", "legal_status", "start_date", "end_date"],
     "mh/diagnoses.csv": ["patient_id", "diagnosis_date", "icd10_code", "diagnosis_type"],
 }
+# Manifest order: the council's file, then the trust's in contract order.
+DROP_FILE_ORDER = ["asc/cld_events.csv", *MH_HEADERS]
 
 # Release 2 -> Release 1 spellings (Release 1 was valid from April 2023; councils migrated slowly).
 R1_CLIENT_TYPE = {"Service user": "Service User", "Unpaid carer": "Carer"}
@@ -136,7 +138,7 @@ def csv_bytes(frame: pl.DataFrame, date_format: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def store_csv(payload: bytes, path: Path, rows: int) -> dict:
+def store_csv(payload: bytes | memoryview, path: Path, rows: int) -> dict:
     """Write CSV bytes and return their manifest entry (sha256 of the bytes, data rows).
 
     Safe to run in a worker thread: file writes and hashing release the GIL, so they overlap with
@@ -347,7 +349,6 @@ def prepare_mh_tables(history, records: pl.DataFrame, identities: pl.DataFrame, 
     contacts = contacts.sort("contact_day", "patient_id", "referral_id", maintain_order=True).with_columns(
         contact_id=(pl.int_range(pl.len(), dtype=pl.Int64) + 300_000_001).cast(pl.String),
         # The biggest file is rewritten in every snapshot: format its date once, not eight times.
-        contact_date_text=_date(pl.col("contact_day")).dt.to_string("%Y-%m-%d"),
     )
     spells = _record_for(history.spells, "admission", records).sort("admission", "patient_id", maintain_order=True).with_columns(
         spell_id=pl.concat_str([pl.lit("HS"), (pl.int_range(pl.len(), dtype=pl.Int64) + 500_001).cast(pl.String)])
@@ -412,12 +413,39 @@ def prepare_mh_tables(history, records: pl.DataFrame, identities: pl.DataFrame, 
             "spells": spells, "mha": mha, "diagnoses": diagnoses}
 
 
+class PrefixCsv:
+    """A snapshot file whose every drop is a prefix of one CSV, formatted once.
+
+    Care contacts never change once recorded and are sorted by date, so the snapshot at a quarter
+    end is the header plus the first rows up to that date: slicing one formatted payload gives
+    byte-for-byte the file that formatting the filtered frame would."""
+
+    def __init__(self, frame: pl.DataFrame, days: np.ndarray):
+        self.payload = csv_bytes(frame)
+        self.line_ends = np.flatnonzero(np.frombuffer(self.payload, dtype=np.uint8) == ord("\n"))
+        self.days = days
+        if len(self.line_ends) != frame.height + 1 or np.any(np.diff(days) < 0):
+            raise ValueError("prefix snapshots need one line per row, sorted by day")
+
+    def up_to(self, day: int) -> tuple[memoryview, int]:
+        rows = int(np.searchsorted(self.days, day, side="right"))
+        return memoryview(self.payload)[: self.line_ends[rows] + 1], rows
+
+
+def contacts_snapshots(tables: dict[str, pl.DataFrame]) -> PrefixCsv:
+    c = tables["contacts"]
+    frame = c.select("contact_id", "patient_id", "referral_id", _date(pl.col("contact_day")).alias("contact_date"),
+                     pl.col("team").alias("team_type"), "attendance", pl.col("medium").alias("consultation_medium"))
+    return PrefixCsv(frame, c["contact_day"].to_numpy())
+
+
 def _shown(col: str, pe: int) -> pl.Expr:
     """An end date as the trust held it at `pe`: blank while still in the future."""
     return pl.when(pl.col(col) <= pe).then(pl.col(col)).otherwise(pl.lit(NEVER, pl.Int64))
 
 
 def mh_drop(tables: dict[str, pl.DataFrame], quarter: str) -> dict[str, pl.DataFrame]:
+    """The trust's snapshot files at the quarter end, except care contacts (``contacts_snapshots``)."""
     pe = day_number(quarter_end(quarter))
     p = tables["patients"].filter(pl.col("created") <= pe)
     patients = p.sort("record_id", maintain_order=True).select(
@@ -436,9 +464,6 @@ def mh_drop(tables: dict[str, pl.DataFrame], quarter: str) -> dict[str, pl.DataF
     referrals = r.select("referral_id", "patient_id", _date(pl.col("received")).alias("referral_received_date"),
                          _date(_shown("discharge", pe)).alias("discharge_date"), pl.col("source").alias("source_of_referral"),
                          pl.col("reason").alias("primary_reason"), pl.col("team").alias("team_type"))
-    c = tables["contacts"].filter(pl.col("contact_day") <= pe)
-    contacts = c.select("contact_id", "patient_id", "referral_id", pl.col("contact_date_text").alias("contact_date"),
-                        pl.col("team").alias("team_type"), "attendance", pl.col("medium").alias("consultation_medium"))
     s = tables["spells"].filter(pl.col("admission") <= pe)
     spells = s.select("spell_id", "patient_id", _date(pl.col("admission")).alias("admission_date"),
                       _date(_shown("discharge", pe)).alias("discharge_date"), pl.col("method").alias("admission_method"),
@@ -449,5 +474,5 @@ def mh_drop(tables: dict[str, pl.DataFrame], quarter: str) -> dict[str, pl.DataF
     d = tables["diagnoses"].filter(pl.col("diagnosis_day") <= pe).sort("diagnosis_day", "patient_id", "diagnosis_type", maintain_order=True)
     diagnoses = d.select("patient_id", _date(pl.col("diagnosis_day")).alias("diagnosis_date"), "icd10_code", "diagnosis_type")
     return {"mh/patients.csv": patients, "mh/addresses.csv": addresses, "mh/referrals.csv": referrals,
-            "mh/care_contacts.csv": contacts, "mh/hospital_spells.csv": spells, "mh/mha_episodes.csv": mha,
+            "mh/hospital_spells.csv": spells, "mh/mha_episodes.csv": mha,
             "mh/diagnoses.csv": diagnoses}
