@@ -256,7 +256,7 @@ def _deterministic_pairs(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
 
 
 def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: int, det_pairs: int,
-                predict_threshold: float, u_max_pairs: float, timings: dict) -> tuple[pl.DataFrame, str, dict]:
+                predict_threshold: float, u_max_pairs: float, timings: dict, em_max_pairs: float = 3e5) -> tuple[pl.DataFrame, str, dict]:
     from splink import DuckDBAPI, Linker
     import duckdb
 
@@ -299,7 +299,11 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         skipped = 0
         for rule in ('l."dob" = r."dob"', 'l."sn" = r."sn" AND l."fn_init" = r."fn_init"'):
             try:
-                linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+                # EM cost grows with the square of the data under a DOB block; a capped sample of
+                # its pairs estimates m as well (the spec's "max_pairs" lever).
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+                )
             except (EMTrainingException, ValueError):  # ValueError: a level with no pairs got m = 0
                 skipped += 1
         timings["em_passes_skipped"] = skipped

@@ -92,6 +92,7 @@ class ZoneParquetIOManager(dg.ConfigurableIOManager):
             "run_id": context.run_id,
             "code_version": code_version(),
             **_drop_provenance(Home.resolve(self.home), quarter),
+            **self._model_provenance(zone, quarter),
         }
         spec = load_output_specs().get(table)
         if spec is not None:
@@ -111,6 +112,13 @@ class ZoneParquetIOManager(dg.ConfigurableIOManager):
                    else {"dagster/column_schema": frame_schema(obj)}),
             }
         )
+
+    def _model_provenance(self, zone: str, quarter: str | None) -> dict:
+        """Which linkage model version research and published tables rest on."""
+        if zone == "identifiable" or quarter is None:
+            return {}
+        versions = self._store().versions("identifiable", "linkage_model", quarter)
+        return {"linkage_model_version": versions[-1].version} if versions else {}
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
         zone = _zone(context.upstream_output.definition_metadata)

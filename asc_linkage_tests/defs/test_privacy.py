@@ -55,7 +55,7 @@ _SPACED_NHS = re.compile(r"(?<![0-9A-Za-z.])[0-9]{3} [0-9]{3} [0-9]{4}(?![0-9A-Z
 _ISO_DATE = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 _UK_DATE = re.compile(r"(?<![0-9])[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}(?![0-9])")
 _POSTCODE = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}(?![0-9A-Za-z])")
-_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z][0-9A-Za-z_/-]*[0-9A-Za-z](?![0-9A-Za-z])")
+_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z][0-9A-Za-z_-]*[0-9A-Za-z](?![0-9A-Za-z])")
 
 # Per-person DOB rule for parquet date columns (see _dob_leaks).
 DOB_PERSON_SHARE = 0.5  # a person "carries" their DOB in a column when over half their rows equal it
