@@ -40,5 +40,5 @@ def demo_output(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     command's own messages (``demo_home`` keeps only the home)."""
     home = tmp_path_factory.mktemp("demo_output_home")
     last_quarter = SMALL_DEMO_QUARTERS.split(":")[-1]
-    result = run_cli("demo", "--home", str(home), "--persons", "80", "--quarters", f"{last_quarter}:{last_quarter}")
+    result = run_cli("demo", "--home", str(home), "--persons", "40", "--quarters", f"{last_quarter}:{last_quarter}")
     return home, result

@@ -63,8 +63,9 @@ OVERLAP_BLOOMS = {"fn_all_bf": "fn_all", "sn_parts_bf": "sn_parts", "pc_hist_bf"
 BLOOM_COLUMNS = [*BLOOMS, *OVERLAP_BLOOMS]
 
 
-def link_features(spine: pl.DataFrame) -> pl.DataFrame:
-    """Cleartext comparison features, one row per spine row (identifiable)."""
+def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
+    """Cleartext comparison features, one row per spine row (identifiable). `blooms=False` skips
+    the cleartext Bloom filters (the token path builds its own from keyed tokens)."""
     fn, sn = pl.col("forename"), pl.col("surname")
     # A 1 January DOB is mostly a system default for "year known only": such records keep their
     # birth year but not a full date, so the model sees "day/month unknown", not "disagree".
@@ -123,6 +124,8 @@ def link_features(spine: pl.DataFrame) -> pl.DataFrame:
         lut = {v: int.from_bytes(hashlib.sha256(v.encode()).digest()[:8], "big", signed=True) for v in u.to_list()}
         return ser.replace_strict(lut, return_dtype=pl.Int64)
 
+    if not blooms:
+        return df.select("source", "source_person_id", *FEATURES.keys(), *TRUSTED_EXTRA)
     df = add_blooms(df, unkeyed)
     return df.select("source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA)
 
@@ -166,10 +169,7 @@ def hmac_int64(key: bytes, domain: str, value: str) -> int:
     return int.from_bytes(d[:8], "big", signed=True)
 
 
-def _token_series(values: pl.Series, key: bytes, domain: str) -> pl.Series:
-    u = values.drop_nulls().unique().sort()
-    toks = pl.Series("t", [hmac_int64(key, domain, v) for v in u.to_list()], dtype=pl.Int64)
-    lut = pl.DataFrame({"v": u, "t": toks})
+def _token_series(values: pl.Series, lut: pl.DataFrame) -> pl.Series:
     return pl.DataFrame({"v": values}).join(lut, on="v", how="left", maintain_order="left")["t"]
 
 
@@ -179,13 +179,21 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes) -> pl.DataFrame:
         raise ValueError("make_link_tokens: an empty secret is not allowed")
     # A derived key, so the raw secret is used for nothing but key derivation.
     key = hmac.digest(secret, b"asc-linkage link tokens v1", hashlib.sha256)
-    feats = link_features(spine)
+    feats = link_features(spine, blooms=False)
+    # One lookup table per token domain: a name appears as forename, surname, nickname canonical
+    # and surname part, and is HMAC'd once (Python HMAC calls dominate token time).
+    exploded = {c: (feats[c].explode() if FEATURES[c][1] else feats[c]) for c in FEATURES}
+    luts: dict[str, pl.DataFrame] = {}
+    for domain in sorted({d for d, _ in FEATURES.values()}):
+        vals = pl.concat([exploded[c] for c, (d, _) in FEATURES.items() if d == domain]).drop_nulls().unique().sort()
+        toks = pl.Series("t", [hmac_int64(key, domain, v) for v in vals.to_list()], dtype=pl.Int64)
+        luts[domain] = pl.DataFrame({"v": vals, "t": toks})
     out = {"source": feats["source"], "source_person_id": feats["source_person_id"]}
     for col, (domain, is_list) in FEATURES.items():
         ser = feats[col]
         if is_list:
             idx = pl.DataFrame({"_i": pl.int_range(feats.height, eager=True), "v": ser}).explode("v")
-            idx = idx.with_columns(_token_series(idx["v"], key, domain).alias("t"))
+            idx = idx.with_columns(_token_series(idx["v"], luts[domain]).alias("t"))
             lists = (
                 idx.group_by("_i", maintain_order=True)
                 .agg(pl.col("t").drop_nulls().unique().sort())
@@ -194,6 +202,6 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes) -> pl.DataFrame:
             lists = pl.DataFrame({"t": lists}).select(pl.when(pl.col("t").list.len() > 0).then(pl.col("t")))["t"]
             out[col] = lists
         else:
-            out[col] = _token_series(ser, key, domain)
+            out[col] = _token_series(ser, luts[domain])
     res = add_blooms(pl.DataFrame(out), lambda ser: ser)
     return res.select("source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS)

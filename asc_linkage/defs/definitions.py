@@ -10,7 +10,6 @@ import dagster as dg
 
 from asc_linkage.core.home import Home
 from asc_linkage.defs import automation, indicators, linkage, published, raw, research
-from asc_linkage.defs.common import quarter_partitions
 from asc_linkage.defs.storage import HomeResource, ZoneParquetIOManager
 
 QUARTERLY_REFRESH_JOB = "quarterly_refresh"
@@ -18,7 +17,6 @@ QUARTERLY_REFRESH_JOB = "quarterly_refresh"
 quarterly_refresh_job = dg.define_asset_job(
     QUARTERLY_REFRESH_JOB,
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*automation.UNPARTITIONED_ASSETS),
-    partitions_def=quarter_partitions,
     description="Every quarter-partitioned asset for one quarter: raw -> spines -> linkage -> "
     "research -> indicators -> published.",
 )

@@ -62,6 +62,11 @@ def instance(tmp_path):
     (tmp_path / "dagster").mkdir()
     with dg.DagsterInstance.local_temp(str(tmp_path / "dagster")) as temporary:
         yield temporary
+    # a closed instance stays registered as the current definitions-state storage and later
+    # definition loads in this process fail on its dead weakref (dagster 1.13): forget it
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)
 
 
 @pytest.fixture(scope="module")

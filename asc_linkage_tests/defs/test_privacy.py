@@ -426,9 +426,15 @@ def test_scan_finds_dates_of_birth_copied_into_a_research_table(demo_home, ident
 
 
 def test_scan_finds_identifiers_planted_in_text_and_sqlite(demo_home, identifiers, tmp_path):
+    # a copy of the run database and of one compute log (the whole folder is scanned above)
     copy = tmp_path / "dagster"
-    shutil.copytree(demo_home / "dagster", copy)
-    assert not scan_tree(copy, identifiers), "the copied Dagster folder already has findings"
+    source = demo_home / "dagster"
+    for path in [next(source.rglob("runs.db")), next(source.rglob("*.err"), None)]:
+        if path is not None:
+            target = copy / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    assert not scan_tree(copy, identifiers), "the copied Dagster files already have findings"
 
     nhs = sorted(identifiers.digits["nhs_number"])[1]
     name = sorted(identifiers.names)[0]
