@@ -31,14 +31,14 @@ def demo_home(tmp_path_factory) -> Path:
     result = run_cli("demo", "--home", str(home), "--persons", str(SMALL_DEMO_PERSONS),
                      "--quarters", SMALL_DEMO_QUARTERS)
     assert result.returncode == 0, result.stderr[-3000:]
+    _DEMO_RESULTS[home] = result
     return home
 
 
+_DEMO_RESULTS: dict[Path, subprocess.CompletedProcess] = {}
+
+
 @pytest.fixture(scope="session")
-def demo_output(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """`asc-linkage demo` on a tiny borough (one quarter) with what it printed, for tests of the
-    command's own messages (``demo_home`` keeps only the home)."""
-    home = tmp_path_factory.mktemp("demo_output_home")
-    last_quarter = SMALL_DEMO_QUARTERS.split(":")[-1]
-    result = run_cli("demo", "--home", str(home), "--persons", "40", "--quarters", f"{last_quarter}:{last_quarter}")
-    return home, result
+def demo_output(demo_home) -> tuple[Path, subprocess.CompletedProcess]:
+    """The small demo's home with what `asc-linkage demo` printed, for tests of its messages."""
+    return demo_home, _DEMO_RESULTS[demo_home]

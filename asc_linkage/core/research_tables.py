@@ -120,11 +120,17 @@ def linked_cohort(population: pl.DataFrame) -> pl.DataFrame:
 
 
 def _hash_ids(key: bytes, domain: str, col: str) -> pl.Expr:
-    # Per distinct value; record ids repeat across joins of the same table.
-    def one(v: str) -> str:
-        return "H" + hmac.new(key, f"{domain}\x1f{v}".encode(), hashlib.sha256).hexdigest()[:16].upper()
+    """Keyed hash of each record id: 'H' + 16 upper-case hex. Hashed once per distinct value
+    (ids repeat across the rows of a table), then mapped back in one vectorised replace."""
 
-    return pl.col(col).cast(pl.String).map_elements(one, return_dtype=pl.String, skip_nulls=True)
+    def hash_batch(values: pl.Series) -> pl.Series:
+        distinct = values.drop_nulls().unique()
+        prefix = f"{domain}\x1f".encode()
+        hashed = ["H" + hmac.new(key, prefix + v.encode(), hashlib.sha256).hexdigest()[:16].upper()
+                  for v in distinct.to_list()]
+        return values.replace_strict(distinct, hashed, default=None, return_dtype=pl.String)
+
+    return pl.col(col).cast(pl.String).map_batches(hash_batch, return_dtype=pl.String)
 
 
 def pseudonymise_events(

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from asc_linkage.core.specs import load_contract
+
 #: Event Outcome hierarchy rank (domain.md 1.3): lower is kept first.
 OUTCOME_RANK = {
     "Progress to reablement/ST-Max": 1,
@@ -63,7 +65,9 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
     """Accepted `cld_events` rows of every drop up to the quarter (with `_quarter`) -> one row
     per unique event, plus `event_end_date_derived`, `event_key` (string, identifiable: contains
     the LA person id) and `n_submissions` (how many drops carried the event)."""
-    df = raw_submissions
+    # Extra columns a sender adds are kept in the raw layer and ignored from here on (contract).
+    contract_columns = set(load_contract().file("cld_events").column_names)
+    df = raw_submissions.select(c for c in raw_submissions.columns if c in contract_columns or c.startswith("_"))
     missing = [c for c in ("la_person_unique_identifier", "event_type", "event_start_date") if c not in df.columns]
     if missing:
         raise ValueError(f"cld_events: missing required column(s) {', '.join(missing)}")

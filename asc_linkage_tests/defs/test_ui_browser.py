@@ -222,6 +222,10 @@ _DRAWN = """(names) => {
   const wanted = new Set(names), found = new Set();
   for (const el of document.querySelectorAll('svg foreignObject *')) {
     if (el.children.length === 0) { const t = (el.textContent || '').trim(); if (wanted.has(t)) found.add(t); }
+    // a long name is drawn middle-truncated, with the full name as its tooltip
+    for (const attr of ['data-tooltip', 'title']) {
+      const v = el.getAttribute(attr); if (v && wanted.has(v.trim())) found.add(v.trim());
+    }
   }
   return Array.from(found);
 }"""
