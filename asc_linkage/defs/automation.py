@@ -17,7 +17,9 @@ import polars as pl
 
 from asc_linkage.core.ingest import scan_landing
 from asc_linkage.core.quarters import previous_quarter, quarter_end, quarter_of, quarter_range
-from asc_linkage.defs.common import IDENTIFIABLE, QUARTER_PARTITIONS_NAME, RAW, frame_schema, zone_metadata, zone_tags
+from asc_linkage.defs.common import (
+    IDENTIFIABLE, QUARTER_PARTITIONS_NAME, RAW, output_table_schema, zone_metadata, zone_tags,
+)
 from asc_linkage.defs.storage import HomeResource
 
 # The CLD submission window closes one month after the quarter ends.
@@ -156,7 +158,7 @@ def overdue_quarters(inventory: pl.DataFrame, today: dt.date, last_expected: str
     name=LANDING_INVENTORY,
     group_name=RAW,
     tags=zone_tags(IDENTIFIABLE),
-    metadata=zone_metadata(IDENTIFIABLE),
+    metadata=zone_metadata(IDENTIFIABLE, output_table_schema(LANDING_INVENTORY)),
     kinds={"polars"},
     check_specs=[dg.AssetCheckSpec(DROPS_ON_TIME, asset=LANDING_INVENTORY,
                                    description="Fails when a quarter's drop has not arrived a month after the quarter ended "
@@ -171,7 +173,6 @@ def landing_drop_inventory(context: dg.AssetExecutionContext, home: HomeResource
     yield dg.Output(inventory, metadata={
         "dagster/row_count": inventory.height,
         "complete_drops": int(inventory["complete"].sum()) if inventory.height else 0,
-        "dagster/column_schema": frame_schema(inventory),
     })
     yield dg.AssetCheckResult(
         check_name=DROPS_ON_TIME, passed=not overdue, severity=dg.AssetCheckSeverity.ERROR,
