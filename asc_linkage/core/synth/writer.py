@@ -31,38 +31,22 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from asc_linkage.core.specs import load_contract
+
 from .calendar import NEVER, day_number, quarter_end, rolling_window_start
 from .identifiers import scrambled_ids
 
 LA_CODE = "208"
-CLD_HEADERS = [
-    "LA Code", "Reporting Period Start Date", "Reporting Period End Date", "NHS Number",
-    "LA Person Unique Identifier", "First Name", "Last Name", "Gender", "Ethnicity", "Date of Birth",
-    "Date of Death", "Client Type", "Primary Support Reason", "Postcode", "Accommodation Status",
-    "Event Type", "Event Reference", "Event Start Date", "Event End Date", "Event Outcome",
-    "Request: Route of Access", "Assessment Type", "Eligible Needs Identified", "Service Type",
-    "Service Component", "Delivery Mechanism", "Review Reason", "Unit Cost",
-    "Cost Frequency (Unit Type)", "Planned units per week",
-]
-# Optional CLD headers the council fills, then one extra (non-CLD) column from its case system,
-# which the contract keeps in the raw layer: household composition is not in CLD.
-CLD_OPTIONAL_HEADERS = ["Has Unpaid Carer", "Dementia", "Client Funding Status", "Adult 1 Linked Person_ID"]
-CLD_EXTRA_HEADERS = ["Lives Alone"]
-CLD_REQUIRED_HEADERS = list(CLD_HEADERS)
-CLD_HEADERS = CLD_REQUIRED_HEADERS + CLD_OPTIONAL_HEADERS + CLD_EXTRA_HEADERS
-MH_HEADERS = {
-    "mh/patients.csv": ["patient_id", "nhs_number", "nhs_number_status", "forename", "surname", "date_of_birth",
-                        "gender", "ethnic_category", "postcode", "date_of_death"],
-    "mh/addresses.csv": ["patient_id", "postcode", "start_date", "end_date"],
-    "mh/referrals.csv": ["referral_id", "patient_id", "referral_received_date", "discharge_date", "source_of_referral",
-                         "primary_reason", "team_type"],
-    "mh/care_contacts.csv": ["contact_id", "patient_id", "referral_id", "contact_date", "team_type", "attendance",
-                             "consultation_medium"],
-    "mh/hospital_spells.csv": ["spell_id", "patient_id", "admission_date", "discharge_date", "admission_method",
-                               "bed_type", "discharge_destination"],
-    "mh/mha_episodes.csv": ["episode_id", "patient_id", "legal_status", "start_date", "end_date"],
-    "mh/diagnoses.csv": ["patient_id", "diagnosis_date", "icd10_code", "diagnosis_type"],
-}
+# Headers come from the contract in data_specs/ (written once there); the synthetic council
+# fills the required CLD columns and these optional ones, among them the platform's `Lives Alone`.
+_CONTRACT = load_contract()
+CLD_REQUIRED_HEADERS = [c.header for c in _CONTRACT.file("cld_events").columns if c.required]
+CLD_OPTIONAL_HEADERS = ["Has Unpaid Carer", "Lives Alone", "Dementia", "Client Funding Status",
+                        "Adult 1 Linked Person_ID"]
+CLD_HEADERS = CLD_REQUIRED_HEADERS + CLD_OPTIONAL_HEADERS
+MH_FILES = ["mh/patients.csv", "mh/addresses.csv", "mh/referrals.csv", "mh/care_contacts.csv",
+            "mh/hospital_spells.csv", "mh/mha_episodes.csv", "mh/diagnoses.csv"]
+MH_HEADERS = {path: [c.header for c in _CONTRACT.file_for_path(path).columns] for path in MH_FILES}
 # Manifest order: the council's file, then the trust's in contract order.
 DROP_FILE_ORDER = ["asc/cld_events.csv", *MH_HEADERS]
 
