@@ -63,8 +63,11 @@ class Home:
         dagster_yaml = self.dagster_home / "dagster.yaml"
         if not dagster_yaml.exists():
             # nux and telemetry off: the sign-up pop-up would cover the UI, and nothing leaves the machine
+            # One run at a time: staging and linkage of a quarter read the quarter before, so a
+            # backfill or a sensor tick with several drops must run them in order, not together.
             dagster_yaml.write_text(
                 "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
+                "run_queue:\n  max_concurrent_runs: 1\n"
             )
         return self
 

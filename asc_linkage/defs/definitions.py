@@ -37,6 +37,9 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
         jobs=[quarterly_refresh_job, *automation.JOBS],
         sensors=automation.sensors(QUARTERLY_REFRESH_JOB),
         schedules=automation.schedules(QUARTERLY_REFRESH_JOB),
+        # One process per run, not per step: a step's imports (polars, Splink, GX) cost more than
+        # most steps, and quarters build on each other, so nothing is gained from step processes.
+        executor=dg.in_process_executor,
         resources={
             "io_manager": ZoneParquetIOManager(home=str(resolved.root)),
             "home": HomeResource(home=str(resolved.root)),

@@ -179,8 +179,7 @@ def test_every_check_has_a_description(defs, graph):
         for spec in assets_def.check_specs:
             if not (spec.description or "").strip():
                 undescribed.append(f"{_name(spec.asset_key)}:{spec.name}")
-    # no_direct_identifiers is declared without a description today; every other check has one
-    assert set(c.split(":")[1] for c in undescribed) <= {"no_direct_identifiers"}, undescribed
+    assert not undescribed, undescribed
 
 
 def test_definition_metadata_holds_no_data_values(graph, asset_keys):
