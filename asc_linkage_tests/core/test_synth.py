@@ -15,40 +15,12 @@ from asc_linkage.core.synth import DEFAULT_QUARTERS, generate
 from asc_linkage.core.synth import identifiers as ids
 from asc_linkage.core.synth import writer
 from asc_linkage.core.synth.population import nhs_check_digit
+from asc_linkage_tests.landing_contract import CLD_OPTIONAL, CLD_REQUIRED, LANDING_PATHS, MH_COLUMNS
 
 PERSONS = 1500
 SEED = 7
 
-# The landing-zone contract (shared/design/landing-zone.md), written out independently of the code.
-CLD_REQUIRED = [
-    "LA Code", "Reporting Period Start Date", "Reporting Period End Date", "NHS Number",
-    "LA Person Unique Identifier", "First Name", "Last Name", "Gender", "Ethnicity", "Date of Birth",
-    "Date of Death", "Client Type", "Primary Support Reason", "Postcode", "Accommodation Status",
-    "Event Type", "Event Reference", "Event Start Date", "Event End Date", "Event Outcome",
-    "Request: Route of Access", "Assessment Type", "Eligible Needs Identified", "Service Type",
-    "Service Component", "Delivery Mechanism", "Review Reason", "Unit Cost",
-    "Cost Frequency (Unit Type)", "Planned units per week",
-]
-CLD_OPTIONAL = [
-    "GP Practice Name", "GP Practice Code", "Employment Status", "Has Unpaid Carer", "Autism Spectrum Disorder (ASD)",
-    "Visual Impairment", "Hearing Impairment", "Dementia", "Client Funding Status", "Event Description",
-    "Method of Assessment", "Total Hrs Caring per week", "No. of adults being cared for", "Adult 1 Linked Person_ID",
-    "Adult 2 Linked Person_ID", "Adult 3 Linked Person_ID", "Provider CQC Location Name", "Provider CQC Location ID",
-    "Review Outcomes Achieved", "Method of Review",
-]
-MH_CONTRACT = {
-    "mh/patients.csv": ["patient_id", "nhs_number", "nhs_number_status", "forename", "surname", "date_of_birth",
-                        "gender", "ethnic_category", "postcode", "date_of_death"],
-    "mh/addresses.csv": ["patient_id", "postcode", "start_date", "end_date"],
-    "mh/referrals.csv": ["referral_id", "patient_id", "referral_received_date", "discharge_date", "source_of_referral",
-                         "primary_reason", "team_type"],
-    "mh/care_contacts.csv": ["contact_id", "patient_id", "referral_id", "contact_date", "team_type", "attendance",
-                             "consultation_medium"],
-    "mh/hospital_spells.csv": ["spell_id", "patient_id", "admission_date", "discharge_date", "admission_method",
-                               "bed_type", "discharge_destination"],
-    "mh/mha_episodes.csv": ["episode_id", "patient_id", "legal_status", "start_date", "end_date"],
-    "mh/diagnoses.csv": ["patient_id", "diagnosis_date", "icd10_code", "diagnosis_type"],
-}
+MH_CONTRACT = {LANDING_PATHS[table]: columns for table, columns in MH_COLUMNS.items() if table.startswith("mh_")}
 CONTRACT_HEADERS = {"asc/cld_events.csv": CLD_REQUIRED, **MH_CONTRACT}
 DROP_FILES = {"manifest.json", *CONTRACT_HEADERS}
 
