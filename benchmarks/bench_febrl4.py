@@ -6,7 +6,7 @@ date_of_birth -> DOB, soc_sec_id -> the national-number slot (it plays the NHS n
 without a Modulus 11 check), postcode -> postcode (Australian 4-digit: sector = first 3 digits,
 district = state). Address lines are not used: the spine carries no street address.
 
-    /work/venv/bin/python benchmarks/bench_febrl4.py
+    python benchmarks/bench_febrl4.py
 """
 from __future__ import annotations
 

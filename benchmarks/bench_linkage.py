@@ -1,9 +1,9 @@
 """Accuracy, speed and peak memory of spine + linkage on generated data, against a plain Splink 5
 script with conventional settings on the same data, in the same run.
 
-    /work/venv/bin/python benchmarks/bench_linkage.py --persons 20000
-    /work/venv/bin/python benchmarks/bench_linkage.py --persons 100000 --skip-trusted
-    /work/venv/bin/python benchmarks/bench_linkage.py --data /tmp/synth_out   # reuse a generated folder
+    python benchmarks/bench_linkage.py --persons 20000
+    python benchmarks/bench_linkage.py --persons 100000 --skip-trusted
+    python benchmarks/bench_linkage.py --data /tmp/synth_out   # reuse a generated folder
 
 Each measured step runs in its own spawned process so its wall time and peak RSS are its own.
 Printed: pairwise cross-system precision/recall/F1, within-system duplicate recall, recall by broad

@@ -1,6 +1,6 @@
 """Time the synthetic landing generator: persons, rows written, seconds, persons/minute, peak memory.
 
-    /work/venv/bin/python benchmarks/bench_synth.py --persons 200000 [--out DIR] [--seed 42]
+    python benchmarks/bench_synth.py --persons 200000 [--out DIR] [--seed 42]
 
 Peak memory is the process's maximum resident set size (ru_maxrss), so it includes the Python
 interpreter and imported libraries.
