@@ -11,6 +11,7 @@ import hashlib
 
 import dagster as dg
 
+from asc_linkage.core.contracts import check_raw_table
 from asc_linkage.core.ingest import ContractError, DropError, IngestResult, check_drop, ingest_file
 from asc_linkage.core.specs import FileSpec, load_contract
 from asc_linkage.defs.common import (
@@ -20,6 +21,7 @@ from asc_linkage.defs.schemas import quarantine_table_schema, table_schema
 from asc_linkage.defs.storage import HomeResource
 
 ROWS_RECONCILE = "rows_reconcile"
+PANDERA_CONTRACT = "pandera_contract"
 
 
 def raw_key(spec: FileSpec) -> dg.AssetKey:
@@ -74,7 +76,12 @@ def build_raw_asset(spec: FileSpec) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(
                 ROWS_RECONCILE, asset=raw,
                 description="Rows in the file = accepted rows + quarantined rows: nothing is lost.",
-            )
+            ),
+            dg.AssetCheckSpec(
+                PANDERA_CONTRACT, asset=raw,
+                description="The accepted rows pass the pandera model generated from data_specs/ "
+                "(types, nullability, uniqueness, code lists); reports failing cells per column and check, never values.",
+            ),
         ],
         partitions_def=quarter_partitions,
         can_subset=False,
@@ -95,6 +102,12 @@ def build_raw_asset(spec: FileSpec) -> dg.AssetsDefinition:
         yield dg.Output(
             result.quarantined, output_name=quarantine.path[-1],
             metadata={"quarantined_by_reason": counts_markdown(result.quarantine_counts)},
+        )
+        failures = check_raw_table(result.accepted, spec.table)
+        yield dg.AssetCheckResult(
+            check_name=PANDERA_CONTRACT, asset_key=raw, passed=not failures,
+            metadata={"failing_cells": sum(failures.values()),
+                      "failing_cells_by_check": counts_markdown(failures, "column:check")},
         )
         yield dg.AssetCheckResult(
             check_name=ROWS_RECONCILE, asset_key=raw, passed=reconciled,
