@@ -612,6 +612,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def manifest_digest(landing: Path, quarter: str) -> str | None:
+    """The sha256 of a drop's manifest: which delivery of the drop this is (None before it lands)."""
+    manifest = Path(landing) / quarter / "manifest.json"
+    return sha256_of(manifest) if manifest.exists() else None
+
+
 def _parse_manifest(drop_dir: Path, folder: str) -> Manifest:
     where = f"{folder}/{MANIFEST_NAME}"
     manifest_path = drop_dir / MANIFEST_NAME

@@ -8,14 +8,13 @@ made from the command line count). A re-delivered drop has a new manifest and is
 
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from asc_linkage.core.ingest import scan_landing
+from asc_linkage.core.ingest import manifest_digest, scan_landing
 from asc_linkage.core.quarters import previous_quarter, quarter_end, quarter_of, quarter_range
 from asc_linkage.defs.common import (
     IDENTIFIABLE, QUARTER_PARTITIONS_NAME, RAW, output_table_schema, zone_metadata, zone_tags,
@@ -29,10 +28,6 @@ MANIFEST_WITNESS = dg.AssetKey("raw_cld_events")
 LANDING_INVENTORY = "landing_drop_inventory"
 DROPS_ON_TIME = "drops_arrived_on_time"
 LANDING_WATCH_JOB = "landing_watch"
-
-
-def manifest_digest(landing: Path, quarter: str) -> str:
-    return hashlib.sha256((landing / quarter / "manifest.json").read_bytes()).hexdigest()
 
 
 def processed_manifest(instance: dg.DagsterInstance, quarter: str) -> str | None:

@@ -26,10 +26,6 @@ KEY_MAP_COMPLETE = "every_record_once"
 LINKAGE_QUALITY_TARGETS = "linkage_quality_targets"
 
 
-def _asset(name: str, group: str, zone: str, description: str, **kwargs):
-    return zone_asset(name, group, zone, description, **kwargs)
-
-
 def _spine_counts(built: pl.DataFrame) -> dict:
     """How usable the identifiers are: counts by flag, never values."""
     flags = built["nhs_number_flag"].fill_null("none").value_counts()
@@ -55,7 +51,7 @@ def _previous(home: HomeResource, zone: str, table: str, quarter: str) -> pl.Dat
     return store.read(zone, table, quarter=before)
 
 
-@_asset("stg_asc_events", STAGING, IDENTIFIABLE,
+@zone_asset("stg_asc_events", STAGING, IDENTIFIABLE,
         "Adult Social Care events counted once across the overlapping rolling-12-month CLD "
         "submissions up to this quarter (a later submission's record wins), in Release 2 codes. "
         "Cumulative: reads every accepted `raw_cld_events` quarter up to this one.")
@@ -66,7 +62,7 @@ def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cl
                                             submission_rows_read=submissions.height))
 
 
-@_asset("asc_client_spine", SPINES, IDENTIFIABLE,
+@zone_asset("asc_client_spine", SPINES, IDENTIFIABLE,
         "One row per council person record with standardised identifiers (NHS number checked by "
         "Modulus 11, names, date of birth, sex, every postcode seen), ethnic group, LSOA and IMD decile.",
         check_specs=[gx_check_spec("asc_client_spine", "one row per record, valid flags and code sets")])
@@ -78,7 +74,7 @@ def asc_client_spine(context: dg.AssetExecutionContext, home: HomeResource, stg_
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "asc_client_spine", built, spine_suite())
 
 
-@_asset("mh_patient_spine", SPINES, IDENTIFIABLE,
+@zone_asset("mh_patient_spine", SPINES, IDENTIFIABLE,
         "One row per trust patient record with standardised identifiers and the address history "
         "from `mh/addresses.csv`, ethnic group, LSOA and IMD decile, and first referral date.",
         check_specs=[gx_check_spec("mh_patient_spine", "one row per record, valid flags and code sets")])
@@ -91,7 +87,7 @@ def mh_patient_spine(context: dg.AssetExecutionContext, home: HomeResource, raw_
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "mh_patient_spine", built, spine_suite())
 
 
-@_asset("asc_link_tokens", LINKAGE, IDENTIFIABLE,
+@zone_asset("asc_link_tokens", LINKAGE, IDENTIFIABLE,
         "Keyed pseudonyms (HMAC-SHA256 with the platform secret) of the council spine's identifiers "
         "and their variants: what the linkage sees in `tokens` mode instead of cleartext.")
 def asc_link_tokens(home: HomeResource, asc_client_spine: pl.DataFrame):
@@ -99,7 +95,7 @@ def asc_link_tokens(home: HomeResource, asc_client_spine: pl.DataFrame):
     return dg.Output(made, metadata=rows_metadata(made))
 
 
-@_asset("mh_link_tokens", LINKAGE, IDENTIFIABLE,
+@zone_asset("mh_link_tokens", LINKAGE, IDENTIFIABLE,
         "Keyed pseudonyms of the trust spine's identifiers and their variants (see `asc_link_tokens`).")
 def mh_link_tokens(home: HomeResource, mh_patient_spine: pl.DataFrame):
     made = tokens.make_link_tokens(mh_patient_spine, home.secret())
@@ -153,7 +149,7 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
     )
 
 
-@_asset("linkage_quality_report", LINKAGE, RESEARCH_ZONE,
+@zone_asset("linkage_quality_report", LINKAGE, RESEARCH_ZONE,
         "GUILD-style linkage quality: match rates overall and by ethnic group, sex, age band and IMD "
         "quintile; linked vs unlinked characteristics; with a ground truth (synthetic data), precision, "
         "recall and F1. Aggregates only.",

@@ -7,12 +7,12 @@ gets its asset without code here.
 """
 
 
-import hashlib
-
 import dagster as dg
 
 from asc_linkage.core.contracts import check_raw_table
-from asc_linkage.core.ingest import ContractError, DropError, IngestResult, check_drop, ingest_file
+from asc_linkage.core.ingest import (
+    ContractError, DropError, IngestResult, check_drop, ingest_file, manifest_digest,
+)
 from asc_linkage.core.specs import FileSpec, load_contract
 from asc_linkage.defs.common import (
     IDENTIFIABLE, RAW, asset_out, counts_markdown, quarter_partitions,
@@ -46,12 +46,6 @@ def _ingest(home: HomeResource, spec: FileSpec, quarter: str) -> IngestResult:
     except (DropError, ContractError) as fault:
         # The fault names the file and the rule; it never carries a cell value.
         raise dg.Failure(description=str(fault)) from None
-
-
-def _manifest_digest(home: HomeResource, spec: FileSpec, quarter: str) -> str:
-    """Which delivery of the drop this was built from (read by the landing sensor)."""
-    manifest = home.drop_dir(quarter) / "manifest.json"
-    return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else ""
 
 
 def build_raw_asset(spec: FileSpec) -> dg.AssetsDefinition:
@@ -93,7 +87,7 @@ def build_raw_asset(spec: FileSpec) -> dg.AssetsDefinition:
             result.accepted, output_name=raw.path[-1],
             metadata={
                 "rows_in_file": result.rows_in,
-                "manifest_sha256": _manifest_digest(home, spec, context.partition_key),
+                "manifest_sha256": manifest_digest(home.landing(), context.partition_key) or "",
                 "rows_accepted": result.rows_accepted,
                 "rows_quarantined": result.rows_quarantined,
                 "fields_nulled_by_rule": counts_markdown(result.field_fault_counts, "column:rule"),

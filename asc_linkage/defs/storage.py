@@ -8,35 +8,17 @@ only row counts, the column schema, the version number and the path.
 
 from __future__ import annotations
 
-import subprocess
-from functools import cache
+import json
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from asc_linkage.core.home import Home
+from asc_linkage.core.ingest import manifest_digest
 from asc_linkage.core.output_specs import contract_faults, load_output_specs
 from asc_linkage.core.store import VersionedStore
 from asc_linkage.defs.common import frame_schema
-
-
-@cache
-def code_version() -> str:
-    """The git commit of the code that wrote a table, else the package version."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            capture_output=True, text=True, timeout=5,
-            cwd=Path(__file__).resolve().parent,
-        )
-        if out.returncode == 0 and out.stdout.strip():
-            return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    from importlib.metadata import version
-
-    return version("asc-linkage")
 
 
 class HomeResource(dg.ConfigurableResource):
@@ -90,7 +72,6 @@ class ZoneParquetIOManager(dg.ConfigurableIOManager):
         provenance = {
             "asset": table,
             "run_id": context.run_id,
-            "code_version": code_version(),
             **_drop_provenance(Home.resolve(self.home), quarter),
             **self._model_provenance(zone, quarter),
         }
@@ -132,15 +113,12 @@ def _drop_provenance(home: Home, quarter: str | None) -> dict:
     landing = home.landing()
     if quarter is None or landing is None:
         return {}
-    manifest = landing / quarter / "manifest.json"
-    if not manifest.exists():
+    digest = manifest_digest(landing, quarter)
+    if digest is None:
         return {}
-    import hashlib
-    import json
-
-    files = json.loads(manifest.read_text()).get("files", {})
+    files = json.loads((landing / quarter / "manifest.json").read_text()).get("files", {})
     return {
         "drop_quarter": quarter,
-        "manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
+        "manifest_sha256": digest,
         "input_sha256": {name: entry.get("sha256") for name, entry in files.items()},
     }
