@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 import polars as pl  # noqa: E402
 
+from asc_linkage.core.quarters import previous_quarter  # noqa: E402
+
 SECRET = b"bench-linkage-secret"
 
 
@@ -97,9 +99,48 @@ def step_ours(work: str, mode: str, reuse: bool) -> dict:
     if not reuse:
         (w / f"model_{mode}.json").write_text(res.model_settings_json)
         res.key_map.write_parquet(w / f"key_map_{mode}.parquet")
+        # The state a next quarter starts from.
+        stg.write_parquet(w / "stg_asc_events.parquet")
+        x.write_parquet(w / f"asc_inputs_{mode}.parquet")
+        y.write_parquet(w / f"mh_inputs_{mode}.parquet")
+        res.pairs.write_parquet(w / f"pairs_{mode}.parquet")
     res.key_map.write_parquet(w / f"key_map_{mode}{'_reuse' if reuse else ''}.out.parquet")
     sa.write_parquet(w / "asc_spine.parquet")
     sm.write_parquet(w / "mh_spine.parquet")
+    return {"wall": wall, "spine_s": t_spine, "tokens_s": t_tok, "stats": res.stats,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
+    """The last quarter as a real next quarter: starts from the previous quarter's stored state
+    (staged events, spines, link inputs, scored pairs, model, key map) and the new drop only."""
+    from asc_linkage.core.linkage import link_persons
+    from asc_linkage.core.spine import build_asc_spine_incremental, build_mh_spine
+    from asc_linkage.core.staging import stage_asc_events_incremental
+    from asc_linkage.core.tokens import make_link_tokens
+
+    w, p = Path(work), Path(work_prev)
+    cld = _read(w, "cld_events")
+    new_drop = cld.filter(pl.col("_quarter") == cld["_quarter"].max())
+    ref_pc, ref_imd = _read(w, "ref_postcode_lsoa"), _read(w, "ref_lsoa_imd")
+    mh_inputs = [_read(w, t) for t in ("mh_patients", "mh_addresses", "mh_referrals")]
+    t0 = time.perf_counter()  # reading the previous state counts
+    prev_stg, prev_sa, prev_sm = _read(p, "stg_asc_events"), _read(p, "asc_spine"), _read(p, "mh_spine")
+    prev_x, prev_y, prev_pairs = _read(p, f"asc_inputs_{mode}"), _read(p, f"mh_inputs_{mode}"), _read(p, f"pairs_{mode}")
+    prev_model, prev_km = (p / f"model_{mode}.json").read_text(), _read(p, f"key_map_{mode}")
+    stg = stage_asc_events_incremental(prev_stg, new_drop)
+    sa = build_asc_spine_incremental(prev_sa, stg, new_drop["la_person_unique_identifier"].unique(), ref_pc, ref_imd)
+    sm = build_mh_spine(mh_inputs[0], mh_inputs[1], ref_pc, ref_imd, mh_inputs[2])
+    t_spine = time.perf_counter() - t0
+    if mode == "tokens":
+        x, y = make_link_tokens(sa, SECRET, prev_sa, prev_x), make_link_tokens(sm, SECRET, prev_sm, prev_y)
+    else:
+        x, y = sa, sm
+    t_tok = time.perf_counter() - t0 - t_spine
+    res = link_persons(x, y, mode=mode, secret=SECRET, previous_model=prev_model, previous_key_map=prev_km,
+                       previous_inputs=(prev_x, prev_y), previous_pairs=prev_pairs)
+    wall = time.perf_counter() - t0
+    res.key_map.write_parquet(w / f"key_map_{mode}_next.out.parquet")
     return {"wall": wall, "spine_s": t_spine, "tokens_s": t_tok, "stats": res.stats,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -160,6 +201,28 @@ def run_isolated(fn, *args) -> dict:
 # Scoring
 # ---------------------------------------------------------------------------------------------
 
+def name_only_pairs(work: Path, name: str, truth: pl.DataFrame) -> dict:
+    """True pairs whose two records share no comparable identifier beyond names and sex: for each
+    of NHS number, date of birth and postcode (current or history) one side has none. Such pairs
+    are as likely to be namesakes as the same person, so they bound the recall a linkage can
+    reach without false links. Returns their count per kind and how many were linked."""
+    km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
+    cols = ["source", "source_person_id", "nhs_number", "date_of_birth", "postcode", "postcode_history"]
+    sp = pl.concat([pl.read_parquet(work / "asc_spine.parquet").select(cols), pl.read_parquet(work / "mh_spine.parquet").select(cols)])
+    t = truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
+    d = t.join(sp, on=["source", "source_person_id"]).join(km.select("source", "source_person_id", "research_person_id"),
+                                                            on=["source", "source_person_id"])
+    d = d.with_columns(pl.concat_str("source", "source_person_id").alias("k"),
+                       pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode")).list.drop_nulls().alias("pcs"))
+    p = d.join(d, on="true_person_id", suffix="_r").filter(pl.col("k") < pl.col("k_r"))
+    missing = lambda c: pl.col(c).is_null() | pl.col(f"{c}_r").is_null()  # noqa: E731
+    no_pc = (pl.col("pcs").list.len() == 0) | (pl.col("pcs_r").list.len() == 0)
+    p = p.filter(missing("nhs_number") & missing("date_of_birth") & no_pc)
+    p = p.with_columns(kind=pl.when(pl.col("source") != pl.col("source_r")).then(pl.lit("cross")).otherwise(pl.col("source")),
+                       linked=pl.col("research_person_id") == pl.col("research_person_id_r"))
+    return {k: (n, l) for k, n, l in p.group_by("kind").agg(pl.len(), pl.col("linked").sum()).sort("kind").iter_rows()}
+
+
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
     from asc_linkage.core.quality import pairwise_scores, recall_by_group
 
@@ -170,6 +233,16 @@ def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
     eth = recall_by_group(km, truth, persons, "ethnic_group")
     sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
     return sc
+
+
+def _partition_difference(a: pl.DataFrame, b: pl.DataFrame) -> int:
+    """Records whose set of co-members differs between two key maps (ids themselves may differ)."""
+    def members(km: pl.DataFrame) -> pl.DataFrame:
+        k = km.select(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("k"), "research_person_id")
+        g = k.group_by("research_person_id").agg(pl.col("k").sort().str.join("|").alias("m"))
+        return k.join(g, on="research_person_id").select("k", "m")
+    j = members(a).join(members(b), on="k", how="full", suffix="_b")
+    return j.filter(~pl.col("m").eq_missing(pl.col("m_b"))).height
 
 
 def main() -> None:
@@ -207,15 +280,34 @@ def main() -> None:
               f"  (true pairs {sc['cross_true_pairs']})")
         print(f"duplicates    ASC recall {sc['dup_asc_recall']:.4f} precision {sc['dup_asc_precision']:.4f} (pairs {sc['dup_asc_true_pairs']})"
               f" | MH recall {sc['dup_mh_recall']:.4f} precision {sc['dup_mh_precision']:.4f} (pairs {sc['dup_mh_true_pairs']})")
+        bound = name_only_pairs(work, mode, truth)
+        for kind, label in (("cross", "cross-system"), ("asc", "ASC duplicates"), ("mh", "MH duplicates")):
+            n, linked = bound.get(kind, (0, 0))
+            total = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_pairs"]
+            tp = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_positive_pairs"]
+            print(f"name-only true pairs ({label}): {n} of {total}, {linked} linked;"
+                  f" recall on the other pairs {(tp - linked) / max(total - n, 1):.4f}")
         rec = sc["recall_by_ethnic_group"]
         known = {k: v for k, v in rec.items() if k != "Unknown"}
         print(f"recall by ethnic group {rec}  spread(known) {max(known.values()) - min(known.values()):.4f}")
         print(f"wall {r['wall']:.1f}s (spine {r['spine_s']:.1f}s, tokens {r['tokens_s']:.1f}s) peak RSS {r['rss_mb']:.0f} MB  timings {st['timings_s']}")
         print("stats", {k: v for k, v in st.items() if k != "timings_s"})
-        r2 = run_isolated(step_ours, str(work), mode, True)
-        sc2 = score(work, f"{mode}_reuse", truth)
-        print(f"next quarter with model reused: wall {r2['wall']:.1f}s = {r2['wall'] / r['wall']:.2f} of a full run;"
-              f" F1 {sc2['cross_f1']:.4f}; changed ids {r2['stats']['n_changed_ids']}")
+        # Next quarter: the previous quarter run in full, then this quarter from its state.
+        prev_work = work / "previous_quarter"
+        prev_work.mkdir(exist_ok=True)
+        load_raw(data, prev_work, upto=previous_quarter(last))
+        run_isolated(step_ours, str(prev_work), mode, False)
+        r2 = run_isolated(step_next_quarter, str(work), str(prev_work), mode)
+        sc2 = score(work, f"{mode}_next", truth)
+        full_km = pl.read_parquet(work / f"key_map_{mode}.out.parquet")
+        next_km = pl.read_parquet(work / f"key_map_{mode}_next.out.parquet")
+        differ = _partition_difference(full_km, next_km)
+        st2 = r2["stats"]
+        print(f"next quarter (from {previous_quarter(last)}'s state, model reused): wall {r2['wall']:.1f}s ="
+              f" {r2['wall'] / r['wall']:.2f} of a full run (spine {r2['spine_s']:.1f}s, tokens {r2['tokens_s']:.1f}s);"
+              f" records re-scored {st2['n_records_rescored']}, pairs carried over {st2['n_pairs_carried_over']};"
+              f" F1 {sc2['cross_f1']:.4f}; changed ids {st2['n_changed_ids']}; records grouped differently from the full run {differ};"
+              f" peak RSS {r2['rss_mb']:.0f} MB; timings {st2['timings_s']}")
     if "trusted" in results:
         d = results["tokens"][1]["cross_f1"] - results["trusted"][1]["cross_f1"]
         print(f"\ntokens minus trusted F1: {d * 100:+.3f} pp")

@@ -29,6 +29,9 @@ import polars as pl
 from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features
 
 KEY_MAP_COLUMNS = ["source", "source_person_id", "research_person_id", "link_method", "match_probability"]
+#: Scored candidate pairs kept for the next quarter (identifiable zone): a pair is re-scored only
+#: when one of its two records changed.
+PAIR_COLUMNS = ["source_l", "source_person_id_l", "source_r", "source_person_id_r", "match_probability"]
 _IDENT_COLS = ["nhs", "fn", "sn", "dob_y", "pc_hist"]
 
 
@@ -38,6 +41,7 @@ class LinkageResult:
     model_settings_json: str
     stats: dict[str, Any]
     charts: dict[str, dict] = field(default_factory=dict)
+    pairs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={c: (pl.Float64 if c == "match_probability" else pl.String) for c in PAIR_COLUMNS}))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,7 +176,15 @@ BLOCKING_RULES = [
     'l."fn_nick" = r."fn_nick" AND l."sn_init" = r."sn_init" AND l."dob_y" = r."dob_y"',
     'l."names_sorted" = r."names_sorted" AND l."pc_district" = r."pc_district"',
     'l."pc" = r."pc" AND l."dob_y" = r."dob_y"',
+    # A record without a full date of birth (missing, or a 1 January default) escapes every
+    # DOB rule above; its full name is compared against everyone. One side only carries the key,
+    # so the join touches the few such records, not every pair of namesakes; two rules because
+    # Splink keeps one orientation of each pair.
+    'l."names_nodob" = r."names_sorted"',
+    'l."names_sorted" = r."names_nodob"',
 ]
+#: Blocking-only columns derived here from the features (never compared).
+BLOCKING_EXTRA = ["names_nodob"]
 
 
 def _settings(mode: str, prior: float) -> dict:
@@ -256,7 +268,11 @@ def _deterministic_pairs(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
 
 
 def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: int, det_pairs: int,
-                predict_threshold: float, u_max_pairs: float, timings: dict, em_max_pairs: float = 3e5) -> tuple[pl.DataFrame, str, dict]:
+                predict_threshold: float, u_max_pairs: float, timings: dict, em_max_pairs: float = 3e5,
+                changed: pl.Series | None = None) -> tuple[pl.DataFrame, str, dict]:
+    """Train (or reuse) the model and score candidate pairs. With `changed` (unique_ids; needs a
+    reused model) only pairs that involve a changed record are scored: the changed records are
+    linked against all records, with term frequencies taken from all records."""
     from splink import DuckDBAPI, Linker
     import duckdb
 
@@ -264,9 +280,14 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     con = duckdb.connect()
     con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})").fetchall()
     db_api = DuckDBAPI(connection=con)
-    cols = ["unique_id", *FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA]
-    a = db_api.register(df.filter(pl.col("source") == "asc").select(cols).to_arrow(), dataset_display_name="asc_persons")
-    m = db_api.register(df.filter(pl.col("source") == "mh").select(cols).to_arrow(), dataset_display_name="mh_patients")
+    cols = ["unique_id", *FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA, *BLOCKING_EXTRA]
+    df = df.with_columns(pl.when(pl.col("dob").is_null()).then(pl.col("names_sorted")).alias("names_nodob"))
+    if changed is not None:
+        a = db_api.register(df.filter(pl.col("unique_id").is_in(changed.implode())).select(cols).to_arrow(), dataset_display_name="changed_records")
+        m = db_api.register(df.select(cols).to_arrow(), dataset_display_name="all_records")
+    else:
+        a = db_api.register(df.filter(pl.col("source") == "asc").select(cols).to_arrow(), dataset_display_name="asc_persons")
+        m = db_api.register(df.filter(pl.col("source") == "mh").select(cols).to_arrow(), dataset_display_name="mh_patients")
 
     t0 = time.perf_counter()
     if previous_model:
@@ -274,7 +295,18 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         trusted_model = "jaro_winkler" in json.dumps(settings.get("comparisons", []))
         if trusted_model != (mode == "trusted"):
             raise ValueError("link_persons: previous_model was trained in the other mode")
+        if changed is not None:
+            settings["link_type"] = "link_only"
         linker = Linker([a, m], settings, log_level=logging.ERROR)
+        if changed is not None:
+            # Splink would count the changed records twice (they are in both inputs).
+            for col in _tf_columns(settings):
+                tf = (df.filter(pl.col(col).is_not_null()).group_by(col).len()
+                      .select(col, (pl.col("len") / pl.col("len").sum()).alias(f"tf_{col}")))
+                linker.table_management.register_term_frequency_lookup(
+                    db_api.register(tf.to_arrow(), dataset_display_name=f"tf_{col}"), col)
+    elif changed is not None:
+        raise ValueError("link_persons: scoring changed records only needs a reused model")
     else:
         n = df.height
         # Prior from the deterministic links, with an assumed recall: EM refines it anyway.
@@ -316,10 +348,19 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     t2 = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=predict_threshold)
     rows = pred.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability").pl()
+    if changed is not None:
+        # Both orientations of a changed-changed pair, and each changed record against itself.
+        rows = (rows.filter(pl.col("unique_id_l") != pl.col("unique_id_r"))
+                .select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
+                        pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
+                .unique(["unique_id_l", "unique_id_r"], keep="first").sort("unique_id_l", "unique_id_r"))
     timings["predict_s"] = round(time.perf_counter() - t2, 2)
-    saved = linker.misc.save_model_to_json()
-    saved.pop("linker_uid", None)  # random per Linker: would make equal models differ
-    model_json = json.dumps(saved, sort_keys=True, default=str)
+    if previous_model:
+        model_json = previous_model  # the same model, as stored (scoring may have set link_only)
+    else:
+        saved = linker.misc.save_model_to_json()
+        saved.pop("linker_uid", None)  # random per Linker: would make equal models differ
+        model_json = json.dumps(saved, sort_keys=True, default=str)
     charts = {}
     try:
         # m/u and match-weight charts hold parameters and level labels only, never records.
@@ -329,6 +370,21 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         charts = {}
     con.close()
     return rows, model_json, charts
+
+
+def _tf_columns(settings: dict) -> list[str]:
+    return sorted({lv["tf_adjustment_column"] for comp in settings["comparisons"] for lv in comp["comparison_levels"]
+                   if lv.get("tf_adjustment_column")})
+
+
+def _changed_records(current: pl.DataFrame, previous: pl.DataFrame) -> pl.Series:
+    """unique_ids of `current` records that are new or whose compared features differ from the
+    previous quarter's (same source record id)."""
+    cols = [*FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA]
+    prev = previous.select("source", "source_person_id", pl.lit(True).alias("__seen"), *(pl.col(c).alias(f"{c}__prev") for c in cols))
+    j = current.select("unique_id", "source", "source_person_id", *cols).join(prev, on=["source", "source_person_id"], how="left")
+    same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__prev")) for c in cols)
+    return j.filter(~same.fill_null(False))["unique_id"]
 
 
 #: comparison -> (column of its exact level, column its null level tests)
@@ -425,18 +481,20 @@ def _cluster(n: int, edges: pl.DataFrame, source: list[str], threshold: float, w
 
 
 def _rpid(key: bytes, member_key: str) -> str:
-    return "RP" + hmac.new(key, f"rpid\x1f{member_key}".encode(), hashlib.sha256).hexdigest()[:12].upper()
+    return "RP" + hmac.digest(key, f"rpid\x1f{member_key}".encode(), "sha256").hex()[:12].upper()
+
+
+def _fresh_ids(km: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """cluster -> its fresh id, from the smallest member key (keyed hash)."""
+    smallest = km.group_by("cluster").agg(pl.col("_mk").min().alias("_min"))
+    return smallest.select("cluster", pl.Series("_fresh", [_rpid(key, v) for v in smallest["_min"].to_list()], dtype=pl.String))
 
 
 def _assign_ids(km: pl.DataFrame, key: bytes, previous_key_map: pl.DataFrame | None) -> tuple[pl.DataFrame, int]:
     """km has source, source_person_id, cluster (int). Adds research_person_id."""
     km = km.with_columns(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("_mk"))
-    smallest = km.group_by("cluster").agg(pl.col("_mk").min().alias("_min"))
-    fresh = smallest.with_columns(
-        pl.col("_min").map_elements(lambda v: _rpid(key, v), return_dtype=pl.String).alias("_fresh")
-    ).select("cluster", "_fresh")
-    km = km.join(fresh, on="cluster", how="left")
     if previous_key_map is None or previous_key_map.height == 0:
+        km = km.join(_fresh_ids(km, key), on="cluster", how="left")
         return km.with_columns(pl.col("_fresh").alias("research_person_id")).drop("_fresh", "_mk"), 0
     prev = previous_key_map.select(
         "source", pl.col("source_person_id").cast(pl.String), pl.col("research_person_id").alias("_prev")
@@ -451,9 +509,12 @@ def _assign_ids(km: pl.DataFrame, key: bytes, previous_key_map: pl.DataFrame | N
     # A fresh id must not equal an id kept elsewhere or an id of the previous quarter: after a
     # split the smaller part's smallest member may be the one that named the old cluster.
     taken = set(prev["_prev"].drop_nulls().to_list())
-    need = km.filter(pl.col("_keep").is_null()).select("cluster", "_fresh").unique("cluster").sort("cluster")
+    # Fresh ids only for the clusters that keep no previous id (hashing every cluster cost seconds).
+    need = km.filter(pl.col("_keep").is_null())
+    need = _fresh_ids(need, key).sort("cluster") if need.height else pl.DataFrame(schema={"cluster": pl.Int64, "_fresh": pl.String})
+    km = km.join(need, on="cluster", how="left")
     if need.height:
-        mins = dict(km.group_by("cluster").agg(pl.col("_mk").min()).iter_rows())
+        mins = dict(km.filter(pl.col("_keep").is_null()).group_by("cluster").agg(pl.col("_mk").min()).iter_rows())
         new_ids = []
         for c, f in need.iter_rows():
             i = 1
@@ -484,12 +545,18 @@ def link_persons(
     within_threshold: float = 0.95,
     max_records_per_nhs: int = 5,
     u_max_pairs: float = 5e5,
+    previous_inputs: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+    previous_pairs: pl.DataFrame | None = None,
 ) -> LinkageResult:
     """Link ASC and MH person records (and duplicates within each) into research persons.
 
     `asc`/`mh`: token tables (mode tokens) or spines (mode trusted). `secret` keys the
     research_person_id derivation. Returns the key map (every input record exactly once), the
-    Splink model as JSON (m/u, no records), counts-only stats and the m/u charts."""
+    Splink model as JSON (m/u, no records), counts-only stats, the m/u charts and the scored pairs.
+
+    Next quarter: with `previous_model`, `previous_inputs` (last quarter's `asc`, `mh`) and
+    `previous_pairs` (last quarter's `pairs`), only pairs involving a new or changed record are
+    scored; pairs of two unchanged records keep last quarter's probability."""
     if not secret:
         raise ValueError("link_persons: a secret is required to derive research_person_id")
     t_start = time.perf_counter()
@@ -506,11 +573,30 @@ def link_persons(
 
     # Records with no identifier at all cannot be compared: they skip the model.
     model_df = df.filter(~no_ident)
-    if model_df.height >= 2 and model_df["source"].n_unique() == 2:
+    rescore, kept_pairs = None, None
+    if previous_model and previous_inputs is not None and previous_pairs is not None:
+        t0 = time.perf_counter()
+        before, _ = _null_shared_nhs(_features(*previous_inputs, mode), max_records_per_nhs, 2)
+        rescore = _changed_records(model_df, before)
+        ids = model_df.filter(~pl.col("unique_id").is_in(rescore.implode())).select("unique_id", "source", "source_person_id")
+        kept_pairs = (
+            previous_pairs.join(ids.rename({"unique_id": "unique_id_l", "source": "source_l", "source_person_id": "source_person_id_l"}),
+                                on=["source_l", "source_person_id_l"])
+            .join(ids.rename({"unique_id": "unique_id_r", "source": "source_r", "source_person_id": "source_person_id_r"}),
+                  on=["source_r", "source_person_id_r"])
+            .select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
+                    pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
+        )
+        timings["changed_records_s"] = round(time.perf_counter() - t0, 2)
+    if rescore is not None and rescore.len() == 0:
+        prob_pairs, model_json, charts = kept_pairs, previous_model, {}
+    elif model_df.height >= 2 and (rescore is not None or model_df["source"].n_unique() == 2):
         prob_pairs, model_json, charts = _run_splink(
             model_df, mode, previous_model, seed, det.height, predict_threshold=0.01,
-            u_max_pairs=u_max_pairs, timings=timings,
+            u_max_pairs=u_max_pairs, timings=timings, changed=rescore,
         )
+        if kept_pairs is not None:
+            prob_pairs = pl.concat([kept_pairs, prob_pairs.select(kept_pairs.columns)], how="vertical_relaxed")
     else:
         prob_pairs = pl.DataFrame(schema={"unique_id_l": pl.Int64, "unique_id_r": pl.Int64, "match_probability": pl.Float64})
         model_json, charts = (previous_model or "{}"), {}
@@ -564,6 +650,8 @@ def link_persons(
         "n_deterministic_pairs": det.height,
         "n_records_nhs_conflict": n_conflict,
         "n_candidate_pairs_scored": prob_pairs.height,
+        "n_records_rescored": model_df.height if rescore is None else rescore.len(),
+        "n_pairs_carried_over": 0 if kept_pairs is None else kept_pairs.height,
         "n_edges_above_threshold": int((edges["p"] >= threshold).sum()),
         "n_merges_refused_by_guard": refused,
         "n_research_persons": comp.height,
@@ -581,4 +669,9 @@ def link_persons(
         "timings_s": {**timings, "total_s": round(time.perf_counter() - t_start, 2)},
     }
     key_map = km.select(KEY_MAP_COLUMNS).sort("source", "source_person_id")
-    return LinkageResult(key_map=key_map, model_settings_json=model_json, stats=stats, charts=charts)
+    ids = df.select("unique_id", "source", "source_person_id")
+    pairs = (
+        prob_pairs.join(ids.rename(lambda c: f"{c}_l"), on="unique_id_l").join(ids.rename(lambda c: f"{c}_r"), on="unique_id_r")
+        .select(PAIR_COLUMNS).sort("source_l", "source_person_id_l", "source_r", "source_person_id_r")
+    )
+    return LinkageResult(key_map=key_map, model_settings_json=model_json, stats=stats, charts=charts, pairs=pairs)

@@ -90,11 +90,17 @@ def build_asc_spine(
     """One row per `la_person_unique_identifier` from staged CLD events. Identifiers come from
     the person's most recent row (latest submission, then latest event); postcode history is every
     postcode the person's rows carried; the date of death is the latest one recorded."""
-    df = stg_events.with_columns(
+    sort_cols = [c for c in ("_quarter", "event_start_date", "_row_number") if c in stg_events.columns]
+    # Only the columns a spine needs: sorting the wide event rows cost most of the time.
+    needed = ["la_person_unique_identifier", "nhs_number", "first_name", "last_name", "date_of_birth", "gender",
+              "ethnicity", "postcode", "date_of_death", "event_start_date"]
+    df = stg_events.select(
+        *needed, *(c for c in sort_cols if c not in needed),
         _lives_alone_expr(stg_events.columns).alias("lives_alone"),
-        s.standardise_postcode("postcode").alias("_pc_any"),
     )
-    sort_cols = [c for c in ("_quarter", "event_start_date", "_row_number") if c in df.columns]
+    # Standardised once per distinct raw postcode, not once per event row.
+    pcs = df.select(pl.col("postcode").unique().drop_nulls())
+    df = df.join(pcs.with_columns(s.standardise_postcode("postcode").alias("_pc_any")), on="postcode", how="left", maintain_order="left")
     df = df.sort(sort_cols, descending=True, nulls_last=True) if sort_cols else df
     per = df.group_by("la_person_unique_identifier", maintain_order=True).agg(
         pl.col("nhs_number").drop_nulls().first(),
@@ -117,6 +123,31 @@ def build_asc_spine(
     out = _standardise(per, "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "nhs_number", "postcode", as_of)
     out = _attach_imd(out, ref_postcode_lsoa, ref_lsoa_imd)
     return _finish(out)
+
+
+def build_asc_spine_incremental(
+    previous_spine: pl.DataFrame,
+    stg_events: pl.DataFrame,
+    touched_person_ids: pl.Series,
+    ref_postcode_lsoa: pl.DataFrame | None = None,
+    ref_lsoa_imd: pl.DataFrame | None = None,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """The next quarter's council spine, equal to `build_asc_spine` on all staged events: only
+    persons the new drop carries (`touched_person_ids`) are rebuilt from their events; the others
+    keep last quarter's row, except a DOB judged in the future last quarter (the reference date
+    moved) and LSOA/IMD, which are looked up again in case the reference files changed."""
+    redo = pl.concat([
+        touched_person_ids.cast(pl.String),
+        previous_spine.filter(pl.col("dob_flag") == "implausible")["source_person_id"],
+    ]).unique().implode()
+    person = pl.col("la_person_unique_identifier").cast(pl.String)
+    fresh = build_asc_spine(stg_events.filter(person.is_in(redo)), ref_postcode_lsoa, ref_lsoa_imd, as_of=as_of)
+    present = stg_events.select(person.alias("source_person_id")).unique()
+    kept = (previous_spine.filter(~pl.col("source_person_id").is_in(redo))
+            .join(present, on="source_person_id", how="semi").drop("lsoa11", "imd_decile"))
+    kept = _attach_imd(kept, ref_postcode_lsoa, ref_lsoa_imd)
+    return _finish(pl.concat([kept.select(SPINE_COLUMNS), fresh], how="vertical_relaxed"))
 
 
 def build_mh_spine(

@@ -61,6 +61,19 @@ def _event_type_norm() -> pl.Expr:
     )
 
 
+def stage_asc_events_incremental(previous_staged: pl.DataFrame, new_submission: pl.DataFrame) -> pl.DataFrame:
+    """Next quarter's staged events from last quarter's and the new drop alone, equal to staging
+    every drop again: the new drop is the latest submission, so its record wins for every event
+    key it carries and every other event keeps last quarter's record."""
+    new = stage_asc_events(new_submission)
+    carried = new.select("event_key").join(previous_staged.select("event_key", pl.col("n_submissions").alias("_before")),
+                                           on="event_key", how="left")
+    new = new.with_columns((pl.col("n_submissions") + carried["_before"].fill_null(0)).alias("n_submissions"))
+    kept = previous_staged.join(new.select("event_key"), on="event_key", how="anti")
+    out = pl.concat([kept, new], how="diagonal_relaxed")
+    return out.sort(["la_person_unique_identifier", "event_start_date", "event_key"], nulls_last=True, maintain_order=True)
+
+
 def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
     """Accepted `cld_events` rows of every drop up to the quarter (with `_quarter`) -> one row
     per unique event, plus `event_end_date_derived`, `event_key` (string, identifiable: contains

@@ -173,10 +173,45 @@ def _token_series(values: pl.Series, lut: pl.DataFrame) -> pl.Series:
     return pl.DataFrame({"v": values}).join(lut, on="v", how="left", maintain_order="left")["t"]
 
 
-def make_link_tokens(spine: pl.DataFrame, secret: bytes) -> pl.DataFrame:
-    """Keyed tokens of every link feature. Deterministic for a given secret; no cleartext."""
+#: Spine columns the link features are derived from.
+IDENTIFIER_COLUMNS = ["nhs_number", "forename", "forename_other", "forename_nick", "surname", "surname_parts",
+                      "date_of_birth", "dob_flag", "sex", "postcode", "postcode_sector", "postcode_district",
+                      "postcode_history"]
+
+
+def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.DataFrame | None = None,
+                     previous_tokens: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Keyed tokens of every link feature. Deterministic for a given secret; no cleartext.
+
+    With last quarter's spine and tokens (made with the same secret), a record whose identifiers
+    did not change keeps its token row and only new or changed records are hashed: the result is
+    the same as hashing everything."""
     if not secret:
         raise ValueError("make_link_tokens: an empty secret is not allowed")
+    if previous_spine is not None and previous_tokens is not None:
+        prev = previous_spine.select("source_person_id", pl.lit(True).alias("__seen"),
+                                     *(pl.col(c).alias(f"{c}__prev") for c in IDENTIFIER_COLUMNS))
+        j = spine.select("source_person_id", *IDENTIFIER_COLUMNS).join(prev, on="source_person_id", how="left")
+        same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__prev")) for c in IDENTIFIER_COLUMNS)
+        kept = j.filter(same).select("source_person_id")
+        reused = previous_tokens.join(kept, on="source_person_id", how="semi")
+        # The previous tokens must belong to that spine and that secret (a rotated secret makes
+        # every token new): a few reused rows are hashed again and compared.
+        probe = kept.head(8)
+        consistent = reused.height == kept.height and (
+            probe.height == 0
+            or make_link_tokens(spine.join(probe, on="source_person_id", how="semi"), secret).sort("source_person_id")
+            .equals(reused.join(probe, on="source_person_id", how="semi").select(
+                "source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS).sort("source_person_id"))
+        )
+        if consistent:
+            todo = spine.join(kept, on="source_person_id", how="anti")
+            parts = [reused.select("source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS)]
+            if todo.height:
+                parts.append(make_link_tokens(todo, secret))
+            order = spine.select("source_person_id").with_row_index("__i")
+            return (pl.concat(parts, how="vertical_relaxed")
+                    .join(order, on="source_person_id").sort("__i").drop("__i"))
     # A derived key, so the raw secret is used for nothing but key derivation.
     key = hmac.digest(secret, b"asc-linkage link tokens v1", hashlib.sha256)
     feats = link_features(spine, blooms=False)

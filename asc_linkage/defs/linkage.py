@@ -51,15 +51,37 @@ def _previous(home: HomeResource, zone: str, table: str, quarter: str) -> pl.Dat
     return store.read(zone, table, quarter=before)
 
 
+def _previous_if_fresh(home: HomeResource, table: str, quarter: str, built_from: list[str]) -> pl.DataFrame | None:
+    """Last quarter's identifiable `table`, to build this quarter incrementally from, if it was
+    written after the latest version of every table it was built from (each of their quarters up
+    to last quarter's, and unpartitioned ones); otherwise None, and the caller rebuilds in full,
+    so a resubmitted drop that was not carried through never leaks stale rows forward."""
+    store, before = home.store(), previous_quarter(quarter)
+    if before not in store.quarters(IDENTIFIABLE, table):
+        return None
+    written = store.resolve(IDENTIFIABLE, table, quarter=before).created
+    for source in built_from:
+        for q in store.quarters(IDENTIFIABLE, source):
+            if (q <= before or q == "_all") and store.resolve(IDENTIFIABLE, source, quarter=q).created > written:
+                return None
+    return store.read(IDENTIFIABLE, table, quarter=before)
+
+
 @zone_asset("stg_asc_events", STAGING, IDENTIFIABLE,
         "Adult Social Care events counted once across the overlapping rolling-12-month CLD "
         "submissions up to this quarter (a later submission's record wins), in Release 2 codes. "
-        "Cumulative: reads every accepted `raw_cld_events` quarter up to this one.")
+        "Cumulative: last quarter's staged events updated with this drop, or every accepted `raw_cld_events` "
+        "quarter up to this one when last quarter's is missing or older than a resubmitted drop.")
 def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cld_events: pl.DataFrame):
-    submissions = home.store().read_all_quarters(IDENTIFIABLE, "raw_cld_events", up_to=context.partition_key)
-    staged = staging.stage_asc_events(submissions)
-    return dg.Output(staged, metadata=rows_metadata(staged, submissions_read=submissions["_quarter"].n_unique(),
-                                            submission_rows_read=submissions.height))
+    previous = _previous_if_fresh(home, "stg_asc_events", context.partition_key, ["raw_cld_events"])
+    if previous is not None:  # last quarter's staged events + this drop equal restaging every drop
+        staged, submissions = staging.stage_asc_events_incremental(previous, raw_cld_events), raw_cld_events
+    else:
+        submissions = home.store().read_all_quarters(IDENTIFIABLE, "raw_cld_events", up_to=context.partition_key)
+        staged = staging.stage_asc_events(submissions)
+    return dg.Output(staged, metadata=rows_metadata(
+        staged, built_from="last quarter's staged events + this drop" if previous is not None else "every drop",
+        submissions_read=submissions["_quarter"].n_unique(), submission_rows_read=submissions.height))
 
 
 @zone_asset("asc_client_spine", SPINES, IDENTIFIABLE,
@@ -68,9 +90,16 @@ def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cl
         check_specs=[gx_check_spec("asc_client_spine", "one row per record, valid flags and code sets")])
 def asc_client_spine(context: dg.AssetExecutionContext, home: HomeResource, stg_asc_events: pl.DataFrame,
                      raw_ref_postcode_lsoa: pl.DataFrame, raw_ref_lsoa_imd: pl.DataFrame):
-    built = spine.build_asc_spine(stg_asc_events, raw_ref_postcode_lsoa, raw_ref_lsoa_imd,
-                                  as_of=quarter_end(context.partition_key))
-    yield dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
+    quarter = context.partition_key
+    previous = _previous_if_fresh(home, "asc_client_spine", quarter, ["stg_asc_events", "raw_ref_postcode_lsoa", "raw_ref_lsoa_imd"])
+    refs = (raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
+    if previous is not None:  # only persons this drop carries are rebuilt (the new drop's events won)
+        touched = stg_asc_events.filter(pl.col("_quarter") == quarter)["la_person_unique_identifier"].unique()
+        built = spine.build_asc_spine_incremental(previous, stg_asc_events, touched, *refs, as_of=quarter_end(quarter))
+    else:
+        built = spine.build_asc_spine(stg_asc_events, *refs, as_of=quarter_end(quarter))
+    yield dg.Output(built, metadata=rows_metadata(
+        built, persons_rebuilt=built.height if previous is None else touched.len(), **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "asc_client_spine", built, spine_suite())
 
 
@@ -90,16 +119,27 @@ def mh_patient_spine(context: dg.AssetExecutionContext, home: HomeResource, raw_
 @zone_asset("asc_link_tokens", LINKAGE, IDENTIFIABLE,
         "Keyed pseudonyms (HMAC-SHA256 with the platform secret) of the council spine's identifiers "
         "and their variants: what the linkage sees in `tokens` mode instead of cleartext.")
-def asc_link_tokens(home: HomeResource, asc_client_spine: pl.DataFrame):
-    made = tokens.make_link_tokens(asc_client_spine, home.secret())
-    return dg.Output(made, metadata=rows_metadata(made))
+def asc_link_tokens(context: dg.AssetExecutionContext, home: HomeResource, asc_client_spine: pl.DataFrame):
+    return _link_tokens(context, home, asc_client_spine, "asc")
 
 
 @zone_asset("mh_link_tokens", LINKAGE, IDENTIFIABLE,
         "Keyed pseudonyms of the trust spine's identifiers and their variants (see `asc_link_tokens`).")
-def mh_link_tokens(home: HomeResource, mh_patient_spine: pl.DataFrame):
-    made = tokens.make_link_tokens(mh_patient_spine, home.secret())
-    return dg.Output(made, metadata=rows_metadata(made))
+def mh_link_tokens(context: dg.AssetExecutionContext, home: HomeResource, mh_patient_spine: pl.DataFrame):
+    return _link_tokens(context, home, mh_patient_spine, "mh")
+
+
+_SPINE_OF = {"asc": "asc_client_spine", "mh": "mh_patient_spine"}
+
+
+def _link_tokens(context: dg.AssetExecutionContext, home: HomeResource, built_spine: pl.DataFrame, source: str):
+    """Tokens of a spine; records unchanged since last quarter keep last quarter's tokens."""
+    quarter, table = context.partition_key, f"{source}_link_tokens"
+    previous_tokens = _previous_if_fresh(home, table, quarter, [_SPINE_OF[source]])
+    previous_spine = _previous(home, IDENTIFIABLE, _SPINE_OF[source], quarter) if previous_tokens is not None else None
+    made = tokens.make_link_tokens(built_spine, home.secret(), previous_spine, previous_tokens)
+    return dg.Output(made, metadata=rows_metadata(made, built_from="last quarter's tokens + changed records"
+                                                  if previous_tokens is not None else "every record"))
 
 
 @dg.multi_asset(
@@ -113,6 +153,11 @@ def mh_link_tokens(home: HomeResource, mh_patient_spine: pl.DataFrame):
             "(one per real person across both systems), link method and match probability. "
             "Cumulative: starts from the previous quarter's key map so ids stay stable.", kinds={"splink", "duckdb"},
             name="linkage_key_map"),
+        "linkage_pairs": asset_out(
+            LINKAGE, IDENTIFIABLE, "Every candidate pair of person records the model scored (match probability of "
+            "at least 0.01), kept so that the next quarter re-scores only pairs in which a record is new or changed. "
+            "Pairs linked by the deterministic NHS number rule are in `linkage_key_map`, not here.",
+            kinds={"splink", "duckdb"}, name="linkage_pairs"),
     },
     deps=["asc_link_tokens", "mh_link_tokens", "asc_client_spine", "mh_patient_spine"],
     check_specs=[dg.AssetCheckSpec(KEY_MAP_COMPLETE, asset="linkage_key_map",
@@ -127,10 +172,18 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
     inputs = ("asc_link_tokens", "mh_link_tokens") if mode == "tokens" else ("asc_client_spine", "mh_patient_spine")
     asc, mh = (store.read(IDENTIFIABLE, table, quarter=quarter) for table in inputs)
     previous_model = _previous(home, IDENTIFIABLE, "linkage_model", quarter)
+    if previous_model is not None and previous_model["mode"][0] != mode:
+        previous_model = None  # the linkage mode was switched: train afresh
+    # Pairs carried over only if scored by that model on inputs that are still last quarter's.
+    previous_pairs = _previous_if_fresh(home, "linkage_pairs", quarter, list(inputs)) if previous_model is not None else None
+    previous_inputs = tuple(_previous(home, IDENTIFIABLE, t, quarter) for t in inputs) if previous_pairs is not None else None
+    if previous_inputs is not None and any(t is None for t in previous_inputs):
+        previous_inputs = None
     result = linkage_core.link_persons(
         asc, mh, mode=mode, secret=home.secret(),
         previous_key_map=_previous(home, IDENTIFIABLE, "linkage_key_map", quarter),
         previous_model=previous_model["model_settings_json"][0] if previous_model is not None else None,
+        previous_inputs=previous_inputs, previous_pairs=previous_pairs if previous_inputs is not None else None,
     )
     model = pl.DataFrame({"quarter": [quarter], "mode": [mode],
                           "model_settings_json": [result.model_settings_json]})
@@ -140,6 +193,7 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
     })
     yield dg.Output(result.key_map, output_name="linkage_key_map",
                     metadata=rows_metadata(result.key_map, **_scalar_stats(result.stats)))
+    yield dg.Output(result.pairs, output_name="linkage_pairs", metadata=rows_metadata(result.pairs))
     expected = asc.height + mh.height
     seen = result.key_map.select(["source", "source_person_id"]).unique().height
     yield dg.AssetCheckResult(

@@ -6,7 +6,7 @@ import re
 import polars as pl
 import pytest
 
-from asc_linkage.core.linkage import KEY_MAP_COLUMNS, _assign_ids, _cluster, link_persons
+from asc_linkage.core.linkage import KEY_MAP_COLUMNS, PAIR_COLUMNS, _assign_ids, _cluster, link_persons
 from asc_linkage.core.quality import pairwise_scores
 from asc_linkage.core.spine import build_asc_spine, build_mh_spine
 from asc_linkage.core.staging import stage_asc_events
@@ -170,3 +170,29 @@ def test_assign_ids_split_gets_fresh_unique_id():
     now, changed = _assign_ids(split, key, prev.select("source", "source_person_id", "research_person_id"))
     assert now["research_person_id"].n_unique() == 2 and changed == 1
     assert now.filter(pl.col("source_person_id") == "c")["research_person_id"][0] == prev["research_person_id"][0]
+
+
+def test_next_quarter_rescores_only_new_or_changed_records(tokens_run):
+    ta, tm, res = tokens_run
+    reuse = dict(mode="tokens", secret=SECRET, previous_model=res.model_settings_json, previous_key_map=res.key_map,
+                 previous_inputs=(ta, tm), previous_pairs=res.pairs)
+    same = link_persons(ta, tm, **reuse)
+    assert same.stats["n_records_rescored"] == 0 and same.stats["n_pairs_carried_over"] == res.pairs.height
+    assert same.key_map.equals(res.key_map) and same.pairs.equals(res.pairs)
+    # one record gone, one changed (its NHS number lost): only the changed one is scored again, and
+    # the persons equal scoring everything with the same model (carried-over probabilities differ
+    # only by last quarter's term frequencies)
+    gone, edited = ta["source_person_id"][0], ta["source_person_id"][1]
+    ta2 = ta.filter(pl.col("source_person_id") != gone).with_columns(
+        pl.when(pl.col("source_person_id") == edited).then(None).otherwise(pl.col("nhs")).alias("nhs"))
+    nxt = link_persons(ta2, tm, **reuse)
+    everything = link_persons(ta2, tm, mode="tokens", secret=SECRET, previous_model=res.model_settings_json,
+                              previous_key_map=res.key_map)
+    assert nxt.stats["n_records_rescored"] == 1
+    cols = ["source", "source_person_id", "research_person_id", "link_method"]
+    assert nxt.key_map.select(cols).equals(everything.key_map.select(cols))
+    drift = nxt.key_map.join(everything.key_map, on=["source", "source_person_id"], suffix="_all").select(
+        (pl.col("match_probability") - pl.col("match_probability_all")).abs().max()).item()
+    assert drift < 1e-3
+    assert not nxt.pairs.filter((pl.col("source_person_id_l") == gone) | (pl.col("source_person_id_r") == gone)).height
+    assert res.pairs.columns == PAIR_COLUMNS and res.pairs.height == res.stats["n_candidate_pairs_scored"]

@@ -49,3 +49,22 @@ def test_mh_spine_address_history_and_no_reference():
     assert m1["lsoa11"] is None and m1["imd_decile"] is None
     m2 = sp.row(1, named=True)
     assert m2["sex"] == "Unknown" and m2["ethnic_group"] == "Unknown" and m2["postcode_history"] == ["SW1A 1AA"]
+
+
+def test_incremental_asc_spine_equals_full_rebuild():
+    from asc_linkage.core.spine import build_asc_spine_incremental
+
+    q1 = [_ev("P1", "2024-Q1", D(2024, 1, 1)), _ev("P2", "2024-Q1", D(2024, 1, 2), fn="Ann", sn="Lee", nhs=None),
+          _ev("P3", "2024-Q1", D(2024, 1, 3), fn="Bo", sn="Ray", pc="SE5 9BB")]
+    q2 = [_ev("P1", "2024-Q2", D(2024, 4, 1), pc="SW9 7AA"),  # moved: rebuilt, history grows
+          _ev("P4", "2024-Q2", D(2024, 4, 2), fn="Cy", sn="Dee")]  # new person
+    schema = {"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String}
+    before = pl.DataFrame(q1, schema_overrides=schema)
+    after = pl.concat([before, pl.DataFrame(q2, schema_overrides=schema)])
+    ref_pc = pl.DataFrame({"postcode": ["SE59BB", "SW97AA"], "lsoa11": ["E01000001", "E01000002"]})
+    ref_imd = pl.DataFrame({"lsoa11": ["E01000001", "E01000002"], "imd_decile": [3, 7]})
+    previous = build_asc_spine(before, ref_pc, ref_imd, as_of=D(2024, 3, 31))
+    touched = pl.Series(["P1", "P4"])
+    incremental = build_asc_spine_incremental(previous, after, touched, ref_pc, ref_imd, as_of=D(2024, 6, 30))
+    assert incremental.equals(build_asc_spine(after, ref_pc, ref_imd, as_of=D(2024, 6, 30)))
+    assert incremental.filter(pl.col("source_person_id") == "P1")["postcode_history"].to_list() == [["SE5 8AZ", "SW9 7AA"]]

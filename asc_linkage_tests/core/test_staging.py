@@ -61,3 +61,20 @@ def test_outcome_hierarchy_breaks_ties_within_a_drop():
     rows = [_row("2024-Q1", 2, outcome="NFA: Other", end=D(2024, 2, 1)), _row("2024-Q1", 1, outcome="Progress to reablement/ST-Max", end=D(2024, 2, 1))]
     out = stage_asc_events(_df(rows))
     assert out["event_outcome"].to_list() == ["Progress to reablement/ST-Max"]
+
+
+def test_incremental_staging_equals_restaging_every_drop():
+    from asc_linkage.core.staging import stage_asc_events_incremental
+
+    rows = [
+        _row("2024-Q1", 1), _row("2024-Q1", 2, ref="E2", pid="P2"), _row("2024-Q1", 3, ref=None, pid="P3"),
+        _row("2024-Q2", 1, end=D(2024, 5, 1), outcome="NFA: Other"),  # E1 closed by the later drop
+        _row("2024-Q2", 2, ref="E3", pid="P2", start=D(2024, 4, 2)),  # a new event
+        _row("2024-Q2", 3, ref=None, pid="P3"),  # the same composite-key event again
+    ]
+    everything = _df(rows)
+    before = stage_asc_events(everything.filter(pl.col("_quarter") == "2024-Q1"))
+    incremental = stage_asc_events_incremental(before, everything.filter(pl.col("_quarter") == "2024-Q2"))
+    full = stage_asc_events(everything)
+    assert incremental.select(full.columns).equals(full)
+    assert dict(zip(full["event_reference"].fill_null("-"), full["n_submissions"])) == {"E1": 2, "E2": 1, "E3": 1, "-": 2}

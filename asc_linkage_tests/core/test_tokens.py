@@ -41,3 +41,14 @@ def test_variant_tokens_support_swaps_and_transpositions():
     assert a["pc_hist"] is not None and c["pc_hist"] is None
     assert len(set(a["fn_bg"]) & set(b["sn_bg"])) == len(a["fn_bg"])
     assert (a["fn_bf1"], a["fn_bf2"]) == (b["sn_bf1"], b["sn_bf2"])  # Bloom filters follow the bigram tokens
+
+
+def test_incremental_tokens_equal_hashing_everything_and_follow_the_secret():
+    sp = _spine()
+    previous = sp.with_columns(
+        pl.when(pl.col("source_person_id") == "M2").then(pl.lit("JOHNNY")).otherwise(pl.col("forename")).alias("forename")
+    ).filter(pl.col("source_person_id") != "M3")  # M2 changed since, M3 is new
+    full = make_link_tokens(sp, b"k")
+    assert make_link_tokens(sp, b"k", previous, make_link_tokens(previous, b"k")).equals(full)
+    # tokens made with another secret are never reused
+    assert make_link_tokens(sp, b"k", previous, make_link_tokens(previous, b"rotated")).equals(full)
