@@ -671,7 +671,9 @@ def link_persons(
     key_map = km.select(KEY_MAP_COLUMNS).sort("source", "source_person_id")
     ids = df.select("unique_id", "source", "source_person_id")
     pairs = (
-        prob_pairs.join(ids.rename(lambda c: f"{c}_l"), on="unique_id_l").join(ids.rename(lambda c: f"{c}_r"), on="unique_id_r")
+        prob_pairs.select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
+                          pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
+        .join(ids.rename(lambda c: f"{c}_l"), on="unique_id_l").join(ids.rename(lambda c: f"{c}_r"), on="unique_id_r")
         .select(PAIR_COLUMNS).sort("source_l", "source_person_id_l", "source_r", "source_person_id_r")
     )
     return LinkageResult(key_map=key_map, model_settings_json=model_json, stats=stats, charts=charts, pairs=pairs)

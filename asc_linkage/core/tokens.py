@@ -169,6 +169,25 @@ def hmac_int64(key: bytes, domain: str, value: str) -> int:
     return int.from_bytes(d[:8], "big", signed=True)
 
 
+def hmac_int64_many(key: bytes, domain: str, values: pl.Series) -> pl.Series:
+    """`hmac_int64` of every value, computed in DuckDB from its SHA-256 function (RFC 2104:
+    H(K^opad || H(K^ipad || message))): the same numbers, vectorised and on every core, where a
+    Python loop over millions of distinct values was the slowest step of the tokens."""
+    import duckdb
+
+    if len(key) > 64:  # RFC 2104 hashes longer keys first; ours are 32-byte derived keys
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    ipad, opad = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+    frame = pl.DataFrame({"v": values.cast(pl.String)})
+    with duckdb.connect() as con:
+        digests = con.sql(
+            "SELECT sha256($opad || unhex(sha256($ipad || encode($prefix || v)))) AS h FROM frame",
+            params={"opad": opad, "ipad": ipad, "prefix": f"{domain}\x1f"},
+        ).pl()["h"]
+    return digests.str.slice(0, 16).str.to_integer(base=16, dtype=pl.UInt64).reinterpret(signed=True).alias("t")
+
+
 def _token_series(values: pl.Series, lut: pl.DataFrame) -> pl.Series:
     return pl.DataFrame({"v": values}).join(lut, on="v", how="left", maintain_order="left")["t"]
 
@@ -221,7 +240,7 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
     luts: dict[str, pl.DataFrame] = {}
     for domain in sorted({d for d, _ in FEATURES.values()}):
         vals = pl.concat([exploded[c] for c, (d, _) in FEATURES.items() if d == domain]).drop_nulls().unique().sort()
-        toks = pl.Series("t", [hmac_int64(key, domain, v) for v in vals.to_list()], dtype=pl.Int64)
+        toks = hmac_int64_many(key, domain, vals)
         luts[domain] = pl.DataFrame({"v": vals, "t": toks})
     out = {"source": feats["source"], "source_person_id": feats["source_person_id"]}
     for col, (domain, is_list) in FEATURES.items():
