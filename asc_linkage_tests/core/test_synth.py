@@ -109,10 +109,11 @@ def test_truth_covers_every_source_id_including_duplicate_records(synth):
     asc_ids, mh_ids = set(), set()
     for quarter in DEFAULT_QUARTERS:
         drop = out / "landing" / quarter
-        asc_ids |= set(_read(drop / "asc" / "cld_events.csv")["LA Person Unique Identifier"].to_list())
+        # A blank id (a faulty row, quarantined on ingest) is no source record.
+        asc_ids |= set(_read(drop / "asc" / "cld_events.csv")["LA Person Unique Identifier"].drop_nulls().to_list())
         for name in CONTRACT_HEADERS:
             if name.startswith("mh/"):
-                mh_ids |= set(_read(drop / name)["patient_id"].to_list())
+                mh_ids |= set(_read(drop / name)["patient_id"].drop_nulls().to_list())
     assert set(truth.filter(pl.col("source") == "asc")["source_person_id"]) == asc_ids
     assert set(truth.filter(pl.col("source") == "mh")["source_person_id"]) == mh_ids
     per_person = truth.group_by("true_person_id", "source").len()
@@ -158,9 +159,11 @@ def test_consecutive_drops_overlap_and_later_drops_correct_rows(synth):
     for earlier, later in zip(drops, drops[1:]):
         shared = set(earlier["Event Reference"]) & set(later["Event Reference"])
         assert len(shared) > 0.3 * earlier.height
-    # References repeat within a drop only where a row was sent twice verbatim.
+    # References repeat within a drop only where a row was sent twice verbatim (or as a faulty
+    # copy with a blank person id, which the ingest quarantines).
     for drop in drops:
-        assert drop["Event Reference"].n_unique() == drop.unique().height
+        attributed = drop.filter(pl.col("LA Person Unique Identifier").is_not_null())
+        assert attributed["Event Reference"].n_unique() == attributed.unique().height
         assert drop.height - drop.unique().height < 0.01 * drop.height
     appearances = pl.concat([d.select("Event Reference") for d in drops])["Event Reference"].value_counts()
     assert appearances["count"].max() >= 4
@@ -304,11 +307,13 @@ def test_trust_record_ids_are_unique_within_each_file(synth):
     for name, key in [("patients.csv", "patient_id"), ("referrals.csv", "referral_id"),
                       ("care_contacts.csv", "contact_id"), ("hospital_spells.csv", "spell_id"),
                       ("mha_episodes.csv", "episode_id")]:
-        frame = _read(drop / name)
+        # An id repeats only in a faulty copy of its row (quarantined on ingest), never on two
+        # different rows.
+        frame = _read(drop / name).unique()
         assert frame[key].n_unique() == frame.height, name
     patients = set(_read(drop / "patients.csv")["patient_id"])
     for name in ("referrals.csv", "care_contacts.csv", "hospital_spells.csv", "mha_episodes.csv", "diagnoses.csv", "addresses.csv"):
-        assert set(_read(drop / name)["patient_id"]) <= patients, name
+        assert set(_read(drop / name)["patient_id"].drop_nulls()) <= patients, name
 
 
 def test_built_in_signals_are_recoverable_from_the_files(synth):
@@ -338,3 +343,47 @@ def test_built_in_signals_are_recoverable_from_the_files(synth):
     black_rate = detained["black"].sum() / broad["black"].sum()
     white_rate = detained["white"].sum() / broad["white"].sum()
     assert black_rate > 1.5 * white_rate
+
+
+def test_every_drop_carries_a_few_rows_the_ingest_quarantines(synth):
+    """Each file gets the faulty rows of ``faults.FAULTS_BY_FILE``: the drop still matches its
+    manifest, every row is accepted or quarantined, and the faulty rows are extra copies, so every
+    person record of the truth table keeps its accepted rows."""
+    from asc_linkage.core.ingest import check_drop, ingest_file, landing_files
+    from asc_linkage.core.specs import load_contract
+    from asc_linkage.core.synth import faults
+
+    out, summary = synth
+    contract = load_contract()
+    truth = _read(out / "ground_truth" / "truth.csv")
+    true_ids = {source: set(truth.filter(pl.col("source") == source)["source_person_id"]) for source in ("asc", "mh")}
+    reasons_by_file: dict[str, set[str]] = {}
+    accepted_ids: dict[str, set[str]] = {"asc": set(), "mh": set()}
+    for quarter in DEFAULT_QUARTERS:
+        drop = out / "landing" / quarter
+        manifest = check_drop(drop, contract)  # faulty rows never make the drop incomplete
+        quarantined_in_drop = 0
+        for table, (path, spec, name) in landing_files(out / "landing", quarter, contract).items():
+            result = ingest_file(path, spec, quarter, name, contract)
+            rows_in_file = path.read_bytes().count(b"\n") - 1
+            assert result.rows_accepted + result.rows_quarantined == result.rows_in == rows_in_file, name
+            assert rows_in_file == manifest.files[spec.landing_path].rows, name
+            counts = dict(result.quarantine_counts)
+            assert counts == summary.faulty_rows[quarter].get(spec.landing_path, {}), name
+            assert set(counts) <= set(faults.FAULTS_BY_FILE[spec.landing_path]), name
+            reasons_by_file.setdefault(spec.landing_path, set()).update(counts)
+            # A small share: at least one row of each kind, about 1 in 2,000 rows otherwise.
+            assert result.rows_quarantined <= max(len(faults.FAULTS_BY_FILE[spec.landing_path]), 0.002 * rows_in_file), name
+            quarantined_in_drop += result.rows_quarantined
+            # A quarantined row with a person id copies a row of a record that is also accepted.
+            source = "asc" if table == "cld_events" else "mh"
+            person = result.accepted.get_column(spec.person_id).drop_nulls()
+            accepted_ids[source] |= set(person.to_list())
+            held = set(result.quarantined.get_column(spec.person_id).drop_nulls().to_list())
+            assert held <= set(person.to_list()), name
+        assert quarantined_in_drop > 0, quarter
+    assert reasons_by_file == {path: set(kinds) for path, kinds in faults.FAULTS_BY_FILE.items()}
+    assert {r for reasons in reasons_by_file.values() for r in reasons} == {
+        "missing_person_id", "duplicate_unique_id", "wrong_field_count"}
+    # The truth lists exactly the person records that survive ingest.
+    assert accepted_ids == true_ids

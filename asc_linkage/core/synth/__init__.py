@@ -8,7 +8,8 @@ years before the first drop's rolling window, and writes:
     out/landing/reference/{postcode_lsoa.csv, lsoa_imd.csv}
     out/ground_truth/truth.csv      true_person_id, source ('asc'|'mh'), source_person_id
 
-Only records that appear in at least one drop are in the truth table; every one of them is.
+Only records that appear in at least one drop are in the truth table; every one of them is (a
+faulty row below is a copy of a clean row, so each record in the truth keeps accepted rows).
 
 Built-in signals, as parameters and as measured in the files (details in the modules named):
 
@@ -24,9 +25,21 @@ Built-in signals, as parameters and as measured in the files (details in the mod
     44.7% of Black vs 56.2% of White ASC service users (x0.80); crisis rate x exp(0.10 x (5 - IMD
     decile)), x1.3 for Black residents.
 
+Faulty rows (``faults``): real council and trust extracts carry a few rows the landing contract
+refuses, so every file of every drop gets some, and a data engineer exploring the demo sees each
+quarantine table at work. Only faults the ingest already quarantines, as EXTRA rows (a copy of a
+clean row, broken, on the line after it), about 1 in 2,000 rows and at least one of each kind a
+file carries per drop:
+``missing_person_id`` (blank person id: CLD, diagnoses), ``duplicate_unique_id`` (a row repeated
+verbatim: patients, referrals, care contacts, spells, MHA episodes) and ``wrong_field_count`` (a
+row with an empty last field repeated without it: patients, addresses, spells, MHA episodes).
+The clean rows are untouched, so the accepted rows, the truth table, linkage accuracy and the
+indicators are exactly as without faults; the manifest counts and hashes the faulty rows too, so
+they never make a drop incomplete. ``SynthSummary.faulty_rows`` says how many went where.
+
 Where the rest of the realism lives: ``population`` (who, ages, ethnic mix, names), ``identifiers``
 (error rates per system and naming tradition), ``writer`` (drop mechanics: overlaps, late
-recording, corrections, Release 1 spellings, DD/MM/YYYY drops).
+recording, corrections, Release 1 spellings, DD/MM/YYYY drops), ``faults`` (rows for quarantine).
 Every random draw comes from ``numpy.random.default_rng([seed, component])``, so one seed gives
 byte-identical files.
 """
@@ -41,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import writer
+from . import faults, writer
 from .asc_events import build_asc_history
 from .calendar import (DEFAULT_FIRST_QUARTER, DEFAULT_LAST_QUARTER, HISTORY_YEARS_BEFORE_FIRST_WINDOW, day_number,
                        quarter_end, quarter_range, rolling_window_start)
@@ -55,7 +68,8 @@ __all__ = ["SynthSummary", "generate", "DEFAULT_QUARTERS"]
 DEFAULT_QUARTERS = quarter_range(DEFAULT_FIRST_QUARTER, DEFAULT_LAST_QUARTER)
 # One stream per component, so changing one part of the generator leaves the others' draws alone.
 _STREAMS = {"geography": 1, "population": 2, "mh_history": 3, "asc_history": 4, "asc_records": 5, "asc_ids": 6,
-            "asc_identifiers": 7, "mh_records": 8, "mh_ids": 9, "mh_identifiers": 10, "asc_events": 11, "mh_tables": 12}
+            "asc_identifiers": 7, "mh_records": 8, "mh_ids": 9, "mh_identifiers": 10, "asc_events": 11, "mh_tables": 12,
+            "faults": 13}
 # Council drops exported in DD/MM/YYYY: the 2nd and 3rd quarters of the run (a system change).
 _DMY_DROP_POSITIONS = (1, 2)
 
@@ -71,6 +85,12 @@ class SynthSummary:
     quarters: list[str]
     rows: dict[str, dict[str, int]] = field(default_factory=dict)   # quarter -> landing file -> data rows
     seconds: float = 0.0
+    # quarter -> landing file -> quarantine reason -> faulty rows added (see faults.py)
+    faulty_rows: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+
+    @property
+    def total_faulty_rows(self) -> int:
+        return sum(n for files in self.faulty_rows.values() for kinds in files.values() for n in kinds.values())
 
     @property
     def total_rows(self) -> int:
@@ -80,11 +100,21 @@ class SynthSummary:
         span = f"{self.quarters[0]}..{self.quarters[-1]}" if self.quarters else "no quarters"
         return (f"{self.persons:,} persons simulated: {self.asc_persons:,} in ASC ({self.asc_records:,} LA ids), "
                 f"{self.mh_persons:,} in MH ({self.mh_records:,} patient ids), {self.both_persons:,} in both; "
-                f"{len(self.quarters)} drops {span}, {self.total_rows:,} data rows, {self.seconds:.1f} s")
+                f"{len(self.quarters)} drops {span}, {self.total_rows:,} data rows "
+                f"({self.total_faulty_rows:,} faulty, for the ingest to quarantine), {self.seconds:.1f} s")
 
 
 def _rng(seed: int, component: str) -> np.random.Generator:
     return np.random.default_rng([seed, _STREAMS[component]])
+
+
+def _store(storer: ThreadPoolExecutor, seed: int, quarter: str, drop_dir: Path, name: str,
+           payload: bytes | memoryview, clean_rows: int) -> tuple[Future, dict[str, int]]:
+    """Add the file's faulty rows to its formatted bytes (so the manifest counts and hashes them),
+    then hand it to the writer thread."""
+    rng = faults.fault_rng(seed, _STREAMS["faults"], quarter, name)
+    payload, file_rows, added = faults.add_faulty_rows(payload, clean_rows, name, rng)
+    return storer.submit(writer.store_csv, payload, drop_dir / name, file_rows), added
 
 
 def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str] | None = None,
@@ -141,6 +171,7 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     writer.write_csv_hashed(geography.lsoa_imd, reference / "lsoa_imd.csv")
 
     rows: dict[str, dict[str, int]] = {}
+    faulty: dict[str, dict[str, dict[str, int]]] = {}
     seen_asc: set[str] = set()
     seen_mh: set[str] = set()
     # One writer thread stores and hashes a file while polars formats the next one.
@@ -152,21 +183,26 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
                 # A half-rewritten drop must never look complete.
                 manifest_path.unlink()
             pending: dict[str, Future] = {}
+            drop_faults: dict[str, dict[str, int]] = {}
             cld = writer.asc_drop(asc_events, quarter)
             date_format = "%d/%m/%Y" if position in _DMY_DROP_POSITIONS and len(quarters) > 3 else None
-            pending["asc/cld_events.csv"] = storer.submit(
-                writer.store_csv, writer.csv_bytes(cld, date_format), drop_dir / "asc" / "cld_events.csv", cld.height)
+            name = "asc/cld_events.csv"
+            pending[name], drop_faults[name] = _store(storer, seed, quarter, drop_dir, name,
+                                                      writer.csv_bytes(cld, date_format), cld.height)
             seen_asc.update(cld["LA Person Unique Identifier"].unique().to_list())
             for name, frame in writer.mh_drop(mh_tables, quarter).items():
-                pending[name] = storer.submit(writer.store_csv, writer.csv_bytes(frame), drop_dir / name, frame.height)
+                pending[name], drop_faults[name] = _store(storer, seed, quarter, drop_dir, name,
+                                                          writer.csv_bytes(frame), frame.height)
                 if name == "mh/patients.csv":
                     seen_mh.update(frame["patient_id"].to_list())
             view, contact_rows = contacts.up_to(day_number(quarter_end(quarter)))
-            pending["mh/care_contacts.csv"] = storer.submit(writer.store_csv, view, drop_dir / "mh" / "care_contacts.csv", contact_rows)
+            name = "mh/care_contacts.csv"
+            pending[name], drop_faults[name] = _store(storer, seed, quarter, drop_dir, name, view, contact_rows)
             files = {name: pending[name].result() for name in writer.DROP_FILE_ORDER}
             # The manifest goes last, after every file of the drop is on disk.
             writer.write_manifest(drop_dir, quarter, files)
             rows[quarter] = {name: entry["rows"] for name, entry in files.items()}
+            faulty[quarter] = {name: drop_faults[name] for name in writer.DROP_FILE_ORDER if drop_faults.get(name)}
             step(quarter)
 
     truth = pl.concat([
@@ -183,6 +219,6 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     in_mh = set(truth.filter(pl.col("source") == "mh")["true_person_id"].to_list())
     return SynthSummary(
         persons=persons, asc_persons=len(in_asc), mh_persons=len(in_mh), both_persons=len(in_asc & in_mh),
-        asc_records=len(seen_asc), mh_records=len(seen_mh), quarters=quarters, rows=rows,
+        asc_records=len(seen_asc), mh_records=len(seen_mh), quarters=quarters, rows=rows, faulty_rows=faulty,
         seconds=round(time.perf_counter() - started, 2),
     )
