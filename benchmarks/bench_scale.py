@@ -8,9 +8,9 @@ Measured, each step in its own spawned process (so wall time and peak RSS are th
 ours = spine + tokens + `link_persons` with the model trained (bench_linkage.step_ours, tokens
 mode); plain = bench_linkage.step_plain_splink on the same spines. Printed: wall seconds, peak RSS,
 cross-system precision/recall/F1 against the ground truth, the ratio ours/plain, our per-step
-timings, and the data generation time. `--side N` sizes the population so that the larger side
-(ASC person records, MH patient records) holds about N records; both sides' counts and the true
-cross-system pair count are printed.
+timings, and the data generation time. `--side N` sizes the population so that the smaller side
+(ASC person records, MH patient records) holds about N records, i.e. N persons a side at least;
+both sides' counts and the true cross-system pair count are printed.
 
 Why the data is chunked: one `synth.generate` call holds every simulated table in memory (~1.4 GB
 per 100,000 persons with one drop), so the ~1.6M persons of a million-record side would need ~20
@@ -70,7 +70,7 @@ ID_COLUMNS = {
 NHS_TABLES = ("cld_events", "mh_patients")
 POSTCODE_TABLES = ("cld_events", "mh_patients", "mh_addresses", "ref_postcode_lsoa")  # column "postcode" in each
 LSOA_TABLES = ("ref_postcode_lsoa", "ref_lsoa_imd")  # column "lsoa11" in each
-RECORDS_PER_PERSON = 0.64  # larger side's records per simulated person (one drop); only sizes chunk 0
+RECORDS_PER_PERSON = 0.46  # smaller side's records per simulated person (one drop); only sizes chunk 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,14 +262,15 @@ def cross_true_pairs(truth: pl.DataFrame) -> int:
 
 
 def build_data(work: Path, side: int, seed: int, chunk: int) -> dict:
-    """Generate ~`side` records on the larger side in chunks; returns persons, chunks, seconds, peak chunk RSS."""
+    """Generate ~`side` records on the smaller side (so each side holds at least about `side`) in
+    chunks; returns persons, chunks, seconds, peak chunk RSS."""
     tmp = work / "chunks"
     shutil.rmtree(tmp, ignore_errors=True)
     t = time.perf_counter()
     sizes = [min(chunk, math.ceil(side / RECORDS_PER_PERSON))]
     c0 = run_isolated(make_chunk, str(tmp / "c00"), sizes[0], seed, 0)
     # Size the rest from chunk 0's measured records per person.
-    rest = round(side * sizes[0] / max(c0["asc"], c0["mh"])) - sizes[0]
+    rest = round(side * sizes[0] / max(min(c0["asc"], c0["mh"]), 1)) - sizes[0]
     if rest >= 1000:
         n = math.ceil(rest / chunk)
         sizes += [rest // n + (i < rest % n) for i in range(n)]
@@ -299,7 +300,7 @@ def _line(name: str, r: dict, sc: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--side", type=int, default=100_000, help="records on the larger side (about)")
+    ap.add_argument("--side", type=int, default=100_000, help="records on the smaller side (about): N persons a side")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, help="work folder; generated data found there is reused")
     ap.add_argument("--chunk", type=int, default=200_000, help="persons per generated chunk (~2.5 GB RSS at 200k)")

@@ -161,6 +161,10 @@ def comparisons(mode: str) -> list[dict]:
     ]
 
 
+# Each rule earns its place by the true pairs it alone finds on generated data (200,000 persons):
+# three former rules (phonetic names + birth month, DOB + surname initial, nickname + surname
+# initial + birth year) found 10 linked pairs in 23,606 between them but made 10.6M of the 14.5M
+# candidate pairs at a million records a side, most of the scoring time.
 BLOCKING_RULES = [
     'l."nhs" = r."nhs"',
     'l."dob" = r."dob" AND l."sn_sdx" = r."sn_sdx"',
@@ -171,9 +175,6 @@ BLOCKING_RULES = [
     'l."fn_nick" = r."fn_nick" AND l."sn" = r."sn" AND l."dob_y" = r."dob_y"',
     'l."pc" = r."pc" AND l."fn_init" = r."fn_init"',
     'l."names_sorted" = r."names_sorted" AND l."dob_y" = r."dob_y"',
-    'l."sn_ph" = r."sn_ph" AND l."fn_ph" = r."fn_ph" AND l."dob_m" = r."dob_m"',
-    'l."dob" = r."dob" AND l."sn_init" = r."sn_init"',
-    'l."fn_nick" = r."fn_nick" AND l."sn_init" = r."sn_init" AND l."dob_y" = r."dob_y"',
     'l."names_sorted" = r."names_sorted" AND l."pc_district" = r."pc_district"',
     'l."pc" = r."pc" AND l."dob_y" = r."dob_y"',
     # A record without a full date of birth (missing, or a 1 January default) escapes every
