@@ -244,7 +244,9 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
         for domain in sorted({d for d, _ in FEATURES.values()})
     ])
     distinct = distinct.with_columns(hmac_int64_many(key, distinct["d"], distinct["v"]))
-    luts = {domain: part.select("v", "t") for (domain,), part in distinct.partition_by("d", as_dict=True).items()}
+    parts = {domain: part.select("v", "t") for (domain,), part in distinct.partition_by("d", as_dict=True).items()}
+    empty = pl.DataFrame(schema={"v": pl.String, "t": pl.Int64})
+    luts = {domain: parts.get(domain, empty) for domain in {d for d, _ in FEATURES.values()}}
     out = {"source": feats["source"], "source_person_id": feats["source_person_id"]}
     for col, (domain, is_list) in FEATURES.items():
         ser = feats[col]
