@@ -373,6 +373,16 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     return rows, model_json, charts
 
 
+def _carry_over(previous_pairs: pl.DataFrame, unchanged: pl.DataFrame) -> pl.DataFrame:
+    """Last quarter's scored pairs whose two records are both unchanged, on this run's unique_ids."""
+    return (
+        previous_pairs.join(unchanged.rename(lambda c: f"{c}_l"), on=["source_l", "source_person_id_l"])
+        .join(unchanged.rename(lambda c: f"{c}_r"), on=["source_r", "source_person_id_r"])
+        .select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
+                pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
+    )
+
+
 def _tf_columns(settings: dict) -> list[str]:
     return sorted({lv["tf_adjustment_column"] for comp in settings["comparisons"] for lv in comp["comparison_levels"]
                    if lv.get("tf_adjustment_column")})
@@ -579,15 +589,8 @@ def link_persons(
         t0 = time.perf_counter()
         before, _ = _null_shared_nhs(_features(*previous_inputs, mode), max_records_per_nhs, 2)
         rescore = _changed_records(model_df, before)
-        ids = model_df.filter(~pl.col("unique_id").is_in(rescore.implode())).select("unique_id", "source", "source_person_id")
-        kept_pairs = (
-            previous_pairs.join(ids.rename({"unique_id": "unique_id_l", "source": "source_l", "source_person_id": "source_person_id_l"}),
-                                on=["source_l", "source_person_id_l"])
-            .join(ids.rename({"unique_id": "unique_id_r", "source": "source_r", "source_person_id": "source_person_id_r"}),
-                  on=["source_r", "source_person_id_r"])
-            .select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
-                    pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
-        )
+        unchanged = model_df.filter(~pl.col("unique_id").is_in(rescore.implode())).select("unique_id", "source", "source_person_id")
+        kept_pairs = _carry_over(previous_pairs, unchanged)
         timings["changed_records_s"] = round(time.perf_counter() - t0, 2)
     if rescore is not None and rescore.len() == 0:
         prob_pairs, model_json, charts = kept_pairs, previous_model, {}
