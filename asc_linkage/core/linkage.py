@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features
+from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features, unchanged_since
 
 KEY_MAP_COLUMNS = ["source", "source_person_id", "research_person_id", "link_method", "match_probability"]
 #: Scored candidate pairs kept for the next quarter (identifiable zone): a pair is re-scored only
@@ -391,11 +391,8 @@ def _tf_columns(settings: dict) -> list[str]:
 def _changed_records(current: pl.DataFrame, previous: pl.DataFrame) -> pl.Series:
     """unique_ids of `current` records that are new or whose compared features differ from the
     previous quarter's (same source record id)."""
-    cols = [*FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA]
-    prev = previous.select("source", "source_person_id", pl.lit(True).alias("__seen"), *(pl.col(c).alias(f"{c}__prev") for c in cols))
-    j = current.select("unique_id", "source", "source_person_id", *cols).join(prev, on=["source", "source_person_id"], how="left")
-    same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__prev")) for c in cols)
-    return j.filter(~same.fill_null(False))["unique_id"]
+    same = unchanged_since(current, previous, ["source", "source_person_id"], [*FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA])
+    return current.filter(~same)["unique_id"]
 
 
 #: comparison -> (column of its exact level, column its null level tests)

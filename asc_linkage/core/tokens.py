@@ -193,6 +193,15 @@ def _token_series(values: pl.Series, lut: pl.DataFrame) -> pl.Series:
     return pl.DataFrame({"v": values}).join(lut, on="v", how="left", maintain_order="left")["t"]
 
 
+def unchanged_since(current: pl.DataFrame, previous: pl.DataFrame, keys: list[str], columns: list[str]) -> pl.Series:
+    """Per row of `current` (in its order): True if `previous` has a row with the same keys and
+    equal values (null equal to null) in every one of `columns`."""
+    before = previous.select(*keys, pl.lit(True).alias("__seen"), *(pl.col(c).alias(f"{c}__before") for c in columns))
+    joined = current.select(*keys, *columns).join(before, on=keys, how="left", maintain_order="left")
+    same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__before")) for c in columns)
+    return joined.select(same.alias("unchanged")).to_series()
+
+
 #: Spine columns the link features are derived from.
 IDENTIFIER_COLUMNS = ["nhs_number", "forename", "forename_other", "forename_nick", "surname", "surname_parts",
                       "date_of_birth", "dob_flag", "sex", "postcode", "postcode_sector", "postcode_district",
@@ -209,11 +218,7 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
     if not secret:
         raise ValueError("make_link_tokens: an empty secret is not allowed")
     if previous_spine is not None and previous_tokens is not None:
-        prev = previous_spine.select("source_person_id", pl.lit(True).alias("__seen"),
-                                     *(pl.col(c).alias(f"{c}__prev") for c in IDENTIFIER_COLUMNS))
-        j = spine.select("source_person_id", *IDENTIFIER_COLUMNS).join(prev, on="source_person_id", how="left")
-        same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__prev")) for c in IDENTIFIER_COLUMNS)
-        kept = j.filter(same).select("source_person_id")
+        kept = spine.filter(unchanged_since(spine, previous_spine, ["source_person_id"], IDENTIFIER_COLUMNS)).select("source_person_id")
         reused = previous_tokens.join(kept, on="source_person_id", how="semi")
         # The previous tokens must belong to that spine and that secret (a rotated secret makes
         # every token new): a few reused rows are hashed again and compared.
