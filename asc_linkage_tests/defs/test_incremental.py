@@ -3,9 +3,11 @@ events, spine, tokens, scored pairs, model) and must equal rebuilding it from ev
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
-import dagster as dg
 import polars as pl
 
 from asc_linkage.core.home import Home
@@ -19,14 +21,25 @@ SECOND = "2025-Q2"
 ID = "identifiable"
 
 
+_READ_METADATA = """
+import json, sys
+import dagster as dg
+instance = dg.DagsterInstance.from_config(sys.argv[1])
+event = instance.get_latest_materialization_event(dg.AssetKey(sys.argv[2]))
+m = event.asset_materialization
+print(json.dumps({"partition": m.partition, **{k: v.value for k, v in m.metadata.items()}}, default=str))
+"""
+
+
 def _latest_metadata(home, asset: str) -> dict:
-    instance = dg.DagsterInstance.from_config(str(home / "dagster"))
-    try:
-        event = instance.get_latest_materialization_event(dg.AssetKey(asset))
-        assert event.asset_materialization.partition == SECOND
-        return {k: v.value for k, v in event.asset_materialization.metadata.items()}
-    finally:
-        instance.dispose()
+    """The latest materialisation's metadata, read in a child process: a DagsterInstance opened
+    and disposed in the test process leaves Dagster's process-wide state pointing at it, which
+    breaks later tests that load the definitions."""
+    out = subprocess.run([sys.executable, "-c", _READ_METADATA, str(home / "dagster"), asset],
+                         capture_output=True, text=True, check=True)
+    metadata = json.loads(out.stdout.strip().splitlines()[-1])
+    assert metadata["partition"] == SECOND
+    return metadata
 
 
 def test_second_quarter_is_incremental_and_equals_a_full_rebuild(demo_home, monkeypatch):
