@@ -12,6 +12,7 @@ The tests run in file order and share one server: they are steps of one operator
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -211,7 +212,10 @@ def _shot(page, name: str, doc_name: str | None = None) -> None:
 def _assets_by_group() -> dict[str, list[str]]:
     from asc_linkage.defs.definitions import build_definitions
 
-    graph = build_definitions().resolve_asset_graph()
+    # Dagster 1.13 keeps the definitions-state storage of an instance opened in this process in a
+    # context variable; one closed by an earlier test leaves a dead weakref there and loading the
+    # definitions fails on it. A fresh context has none.
+    graph = contextvars.Context().run(lambda: build_definitions().resolve_asset_graph())
     groups: dict[str, list[str]] = {}
     for key in graph.get_all_asset_keys():
         groups.setdefault(graph.get(key).group_name, []).append(key.to_user_string())
