@@ -351,9 +351,7 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     rows = pred.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability").pl()
     if changed is not None:
         # Both orientations of a changed-changed pair, and each changed record against itself.
-        rows = (rows.filter(pl.col("unique_id_l") != pl.col("unique_id_r"))
-                .select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
-                        pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
+        rows = (_one_orientation(rows.filter(pl.col("unique_id_l") != pl.col("unique_id_r")))
                 .unique(["unique_id_l", "unique_id_r"], keep="first").sort("unique_id_l", "unique_id_r"))
     timings["predict_s"] = round(time.perf_counter() - t2, 2)
     if previous_model:
@@ -373,13 +371,18 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     return rows, model_json, charts
 
 
+def _one_orientation(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Pairs as (smaller unique_id, larger unique_id, match_probability)."""
+    return pairs.select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
+                        pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
+
+
 def _carry_over(previous_pairs: pl.DataFrame, unchanged: pl.DataFrame) -> pl.DataFrame:
     """Last quarter's scored pairs whose two records are both unchanged, on this run's unique_ids."""
     return (
         previous_pairs.join(unchanged.rename(lambda c: f"{c}_l"), on=["source_l", "source_person_id_l"])
         .join(unchanged.rename(lambda c: f"{c}_r"), on=["source_r", "source_person_id_r"])
-        .select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
-                pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
+        .select("unique_id_l", "unique_id_r", "match_probability")
     )
 
 
@@ -601,12 +604,13 @@ def link_persons(
     else:
         prob_pairs = pl.DataFrame(schema={"unique_id_l": pl.Int64, "unique_id_r": pl.Int64, "match_probability": pl.Float64})
         model_json, charts = (previous_model or "{}"), {}
+    prob_pairs = _one_orientation(prob_pairs)
 
     edges = pl.concat([
         det.select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64), pl.lit(1.0).alias("p"), pl.lit(True).alias("det")),
         prob_pairs.select(
-            pl.min_horizontal("unique_id_l", "unique_id_r").cast(pl.Int64).alias("a"),
-            pl.max_horizontal("unique_id_l", "unique_id_r").cast(pl.Int64).alias("b"),
+            pl.col("unique_id_l").cast(pl.Int64).alias("a"),
+            pl.col("unique_id_r").cast(pl.Int64).alias("b"),
             # Rounded so tiny float differences between runs cannot reorder ties.
             pl.col("match_probability").round(9).alias("p"),
             pl.lit(False).alias("det"),
@@ -672,9 +676,7 @@ def link_persons(
     key_map = km.select(KEY_MAP_COLUMNS).sort("source", "source_person_id")
     ids = df.select("unique_id", "source", "source_person_id")
     pairs = (
-        prob_pairs.select(pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
-                          pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"), "match_probability")
-        .join(ids.rename(lambda c: f"{c}_l"), on="unique_id_l").join(ids.rename(lambda c: f"{c}_r"), on="unique_id_r")
+        prob_pairs.join(ids.rename(lambda c: f"{c}_l"), on="unique_id_l").join(ids.rename(lambda c: f"{c}_r"), on="unique_id_r")
         .select(PAIR_COLUMNS).sort("source_l", "source_person_id_l", "source_r", "source_person_id_r")
     )
     return LinkageResult(key_map=key_map, model_settings_json=model_json, stats=stats, charts=charts, pairs=pairs)

@@ -61,6 +61,8 @@ BLOOMS = {"fn_bf1": ("fn_bg", 0), "fn_bf2": ("fn_bg", 1), "sn_bf1": ("sn_bg", 0)
 #: prefilter in front of list_has_any (most random pairs share nothing).
 OVERLAP_BLOOMS = {"fn_all_bf": "fn_all", "sn_parts_bf": "sn_parts", "pc_hist_bf": "pc_hist", "pc_sector_hist_bf": "pc_sector_hist"}
 BLOOM_COLUMNS = [*BLOOMS, *OVERLAP_BLOOMS]
+#: Columns of a token table, in order.
+TOKEN_COLUMNS = ["source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS]
 
 
 def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
@@ -226,12 +228,11 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
         consistent = reused.height == kept.height and (
             probe.height == 0
             or make_link_tokens(spine.join(probe, on="source_person_id", how="semi"), secret).sort("source_person_id")
-            .equals(reused.join(probe, on="source_person_id", how="semi").select(
-                "source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS).sort("source_person_id"))
+            .equals(reused.join(probe, on="source_person_id", how="semi").select(TOKEN_COLUMNS).sort("source_person_id"))
         )
         if consistent:
             todo = spine.join(kept, on="source_person_id", how="anti")
-            parts = [reused.select("source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS)]
+            parts = [reused.select(TOKEN_COLUMNS)]
             if todo.height:
                 parts.append(make_link_tokens(todo, secret))
             order = spine.select("source_person_id").with_row_index("__i")
@@ -243,15 +244,16 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
     # One lookup table per token domain: a name appears as forename, surname, nickname canonical
     # and surname part, and is HMAC'd once (Python HMAC calls dominate token time).
     exploded = {c: (feats[c].explode() if FEATURES[c][1] else feats[c]) for c in FEATURES}
+    domains = sorted({d for d, _ in FEATURES.values()})
     distinct = pl.concat([
         pl.DataFrame({"v": pl.concat([exploded[c] for c, (d, _) in FEATURES.items() if d == domain]).drop_nulls().unique().sort()})
         .with_columns(pl.lit(domain).alias("d"))
-        for domain in sorted({d for d, _ in FEATURES.values()})
+        for domain in domains
     ])
     distinct = distinct.with_columns(hmac_int64_many(key, distinct["d"], distinct["v"]))
     parts = {domain: part.select("v", "t") for (domain,), part in distinct.partition_by("d", as_dict=True).items()}
     empty = pl.DataFrame(schema={"v": pl.String, "t": pl.Int64})
-    luts = {domain: parts.get(domain, empty) for domain in {d for d, _ in FEATURES.values()}}
+    luts = {domain: parts.get(domain, empty) for domain in domains}
     out = {"source": feats["source"], "source_person_id": feats["source_person_id"]}
     for col, (domain, is_list) in FEATURES.items():
         ser = feats[col]
@@ -268,4 +270,4 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
         else:
             out[col] = _token_series(ser, luts[domain])
     res = add_blooms(pl.DataFrame(out), lambda ser: ser)
-    return res.select("source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS)
+    return res.select(TOKEN_COLUMNS)

@@ -64,7 +64,7 @@ def _previous_if_fresh(home: HomeResource, table: str, quarter: str, built_from:
         for q in store.quarters(IDENTIFIABLE, source):
             if (q <= before or q == "_all") and store.resolve(IDENTIFIABLE, source, quarter=q).created > written:
                 return None
-    return store.read(IDENTIFIABLE, table, quarter=before)
+    return _previous(home, IDENTIFIABLE, table, quarter)
 
 
 @zone_asset("stg_asc_events", STAGING, IDENTIFIABLE,
