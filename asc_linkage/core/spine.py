@@ -38,7 +38,7 @@ def _standardise(df: pl.DataFrame, fn: str, sn: str, dob: str, sex: str, eth: st
         s.standardise_ethnicity(eth).alias("_eth"),
         s.standardise_postcode(pc).alias("postcode"),
     ).unnest("_fn", "_sn", "_eth")
-    out = s.flag_shared_nhs(out)
+    # Shared NHS numbers are judged later, on the whole table (`s.flag_shared_nhs`).
     return out.with_columns(
         s.postcode_sector("postcode").alias("postcode_sector"),
         s.postcode_district("postcode").alias("postcode_district"),
@@ -81,15 +81,9 @@ def _lives_alone_expr(cols: list[str]) -> pl.Expr:
     return pl.when(v.is_in(["y", "yes", "true", "1"])).then(True).when(v.is_in(["n", "no", "false", "0"])).then(False).otherwise(None)
 
 
-def build_asc_spine(
-    stg_events: pl.DataFrame,
-    ref_postcode_lsoa: pl.DataFrame | None = None,
-    ref_lsoa_imd: pl.DataFrame | None = None,
-    as_of: dt.date | None = None,
-) -> pl.DataFrame:
-    """One row per `la_person_unique_identifier` from staged CLD events. Identifiers come from
-    the person's most recent row (latest submission, then latest event); postcode history is every
-    postcode the person's rows carried; the date of death is the latest one recorded."""
+def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
+    """Spine rows of the persons in `stg_events`, before shared NHS numbers and LSOA/IMD (both
+    need the whole table)."""
     sort_cols = [c for c in ("_quarter", "event_start_date", "_row_number") if c in stg_events.columns]
     # Only the columns a spine needs: sorting the wide event rows cost most of the time.
     needed = ["la_person_unique_identifier", "nhs_number", "first_name", "last_name", "date_of_birth", "gender",
@@ -121,8 +115,20 @@ def build_asc_spine(
         pl.col("la_person_unique_identifier").cast(pl.String).alias("source_person_id"),
     )
     out = _standardise(per, "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "nhs_number", "postcode", as_of)
-    out = _attach_imd(out, ref_postcode_lsoa, ref_lsoa_imd)
-    return _finish(out)
+    return out.select(c for c in SPINE_COLUMNS if c not in ("lsoa11", "imd_decile"))
+
+
+def build_asc_spine(
+    stg_events: pl.DataFrame,
+    ref_postcode_lsoa: pl.DataFrame | None = None,
+    ref_lsoa_imd: pl.DataFrame | None = None,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """One row per `la_person_unique_identifier` from staged CLD events. Identifiers come from
+    the person's most recent row (latest submission, then latest event); postcode history is every
+    postcode the person's rows carried; the date of death is the latest one recorded."""
+    rows = s.flag_shared_nhs(_asc_person_rows(stg_events, as_of))
+    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
 
 
 def build_asc_spine_incremental(
@@ -136,18 +142,20 @@ def build_asc_spine_incremental(
     """The next quarter's council spine, equal to `build_asc_spine` on all staged events: only
     persons the new drop carries (`touched_person_ids`) are rebuilt from their events; the others
     keep last quarter's row, except a DOB judged in the future last quarter (the reference date
-    moved) and LSOA/IMD, which are looked up again in case the reference files changed."""
+    moved), a number nulled as shared last quarter (it may no longer be), and LSOA/IMD, which are
+    looked up again in case the reference files changed. Shared numbers are judged again on every
+    row: a new holder can make a kept row's number shared."""
     redo = pl.concat([
         touched_person_ids.cast(pl.String),
-        previous_spine.filter(pl.col("dob_flag") == "implausible")["source_person_id"],
+        previous_spine.filter((pl.col("dob_flag") == "implausible") | (pl.col("nhs_number_flag") == "shared_placeholder"))["source_person_id"],
     ]).unique().implode()
     person = pl.col("la_person_unique_identifier").cast(pl.String)
-    fresh = build_asc_spine(stg_events.filter(person.is_in(redo)), ref_postcode_lsoa, ref_lsoa_imd, as_of=as_of)
+    fresh = _asc_person_rows(stg_events.filter(person.is_in(redo)), as_of)
     present = stg_events.select(person.alias("source_person_id")).unique()
     kept = (previous_spine.filter(~pl.col("source_person_id").is_in(redo))
-            .join(present, on="source_person_id", how="semi").drop("lsoa11", "imd_decile"))
-    kept = _attach_imd(kept, ref_postcode_lsoa, ref_lsoa_imd)
-    return _finish(pl.concat([kept.select(SPINE_COLUMNS), fresh], how="vertical_relaxed"))
+            .join(present, on="source_person_id", how="semi").select(fresh.columns))
+    rows = s.flag_shared_nhs(pl.concat([kept, fresh], how="vertical_relaxed"))
+    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
 
 
 def build_mh_spine(
@@ -199,6 +207,6 @@ def build_mh_spine(
     gender = "gender" if "gender" in p.columns else None
     if gender is None:
         p = p.with_columns(pl.lit(None, pl.String).alias("gender"))
-    out = _standardise(p, "forename", "surname", "date_of_birth", "gender", "ethnic_category", "nhs_number", "postcode", as_of)
+    out = s.flag_shared_nhs(_standardise(p, "forename", "surname", "date_of_birth", "gender", "ethnic_category", "nhs_number", "postcode", as_of))
     out = _attach_imd(out, ref_postcode_lsoa, ref_lsoa_imd)
     return _finish(out)

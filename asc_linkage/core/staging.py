@@ -49,6 +49,10 @@ _OPTIONAL = {
 }
 
 
+#: Row order of the staged table (both builds).
+STAGED_ORDER = ["la_person_unique_identifier", "event_start_date", "event_key"]
+
+
 def _event_type_norm() -> pl.Expr:
     # DHSC matches event types with LIKE '%service%'; ingest already canonicalises, this is a guard.
     t = pl.col("event_type").cast(pl.String).str.to_lowercase()
@@ -66,12 +70,17 @@ def stage_asc_events_incremental(previous_staged: pl.DataFrame, new_submission: 
     every drop again: the new drop is the latest submission, so its record wins for every event
     key it carries and every other event keeps last quarter's record."""
     new = stage_asc_events(new_submission)
-    carried = new.select("event_key").join(previous_staged.select("event_key", pl.col("n_submissions").alias("_before")),
-                                           on="event_key", how="left")
-    new = new.with_columns((pl.col("n_submissions") + carried["_before"].fill_null(0)).alias("n_submissions"))
-    kept = previous_staged.join(new.select("event_key"), on="event_key", how="anti")
-    out = pl.concat([kept, new], how="diagonal_relaxed")
-    return out.sort(["la_person_unique_identifier", "event_start_date", "event_key"], nulls_last=True, maintain_order=True)
+    # Parquet reads arrive in many chunks, and gathering rows across chunks cost seconds here.
+    previous_staged = previous_staged.rechunk()
+    before = previous_staged.select("event_key", pl.col("n_submissions").alias("_before"))
+    carried = new.select("event_key").join(before, on="event_key", how="left", maintain_order="left")["_before"]
+    new = new.with_columns((pl.col("n_submissions") + carried.fill_null(0)).alias("n_submissions"))
+    # One gather of the wide rows (kept and new, in the full build's order), not a filter then a sort.
+    both = pl.concat([previous_staged, new], how="diagonal_relaxed", rechunk=True)
+    keep = pl.concat([~previous_staged["event_key"].is_in(new["event_key"].implode()), pl.repeat(True, new.height, eager=True)])
+    order = (both.select(STAGED_ORDER).with_row_index("_i").filter(keep)
+             .sort(STAGED_ORDER, nulls_last=True, maintain_order=True)["_i"])
+    return both[order]
 
 
 def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
@@ -142,7 +151,7 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
         .with_columns(n_submissions=pl.col("_quarter").n_unique().over("event_key").cast(pl.Int64))
         .sort(["_quarter", "_end_null", "_outcome_rank", "_row_number"], descending=[True, True, False, True], nulls_last=True)
         .unique(subset=["event_key"], keep="first", maintain_order=True)
-        .sort(["la_person_unique_identifier", "event_start_date", "event_key"], nulls_last=True)
+        .sort(STAGED_ORDER, nulls_last=True)
     )
-    out = df[narrow["_idx"]].with_columns(narrow["n_submissions"])
+    out = df.rechunk()[narrow["_idx"]].with_columns(narrow["n_submissions"])
     return out

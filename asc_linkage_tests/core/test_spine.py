@@ -68,3 +68,30 @@ def test_incremental_asc_spine_equals_full_rebuild():
     incremental = build_asc_spine_incremental(previous, after, touched, ref_pc, ref_imd, as_of=D(2024, 6, 30))
     assert incremental.equals(build_asc_spine(after, ref_pc, ref_imd, as_of=D(2024, 6, 30)))
     assert incremental.filter(pl.col("source_person_id") == "P1")["postcode_history"].to_list() == [["SE5 8AZ", "SW9 7AA"]]
+
+
+def test_incremental_asc_spine_judges_shared_nhs_numbers_on_every_record():
+    """A number becomes shared (a sixth holder arrives) or stops being shared (a holder's number
+    is corrected): the untouched holders' rows must follow, as in a full rebuild."""
+    from asc_linkage.core.spine import build_asc_spine_incremental
+
+    schema = {"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String}
+    holders = [_ev(f"P{i}", "2024-Q1", D(2024, 1, i), fn=f"Name{chr(64 + i)}") for i in range(1, 6)]
+    before = pl.DataFrame(holders, schema_overrides=schema)
+    sixth = pl.DataFrame([_ev("P6", "2024-Q2", D(2024, 4, 1), fn="Zed")], schema_overrides=schema)
+    after = pl.concat([before, sixth])
+    previous = build_asc_spine(before, as_of=D(2024, 3, 31))
+    assert previous["nhs_number_flag"].to_list() == ["valid"] * 5
+    incremental = build_asc_spine_incremental(previous, after, pl.Series(["P6"]), as_of=D(2024, 6, 30))
+    full = build_asc_spine(after, as_of=D(2024, 6, 30))
+    assert full["nhs_number_flag"].to_list() == ["shared_placeholder"] * 6
+    assert incremental.equals(full)
+
+    # Next quarter P6's number is corrected: five holders are within the limit again, so the five
+    # untouched rows get their number back, as in a full rebuild.
+    fixed = pl.DataFrame([_ev("P6", "2024-Q3", D(2024, 4, 1), fn="Zed", nhs="401 023 2137")], schema_overrides=schema)
+    later = pl.concat([after, fixed])
+    incremental_2 = build_asc_spine_incremental(incremental, later, pl.Series(["P6"]), as_of=D(2024, 9, 30))
+    full_2 = build_asc_spine(later, as_of=D(2024, 9, 30))
+    assert full_2["nhs_number_flag"].to_list() == ["valid"] * 6
+    assert incremental_2.equals(full_2)
