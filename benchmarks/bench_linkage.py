@@ -121,7 +121,7 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     """The last quarter as a real next quarter: starts from the previous quarter's stored state
     (staged events, spines, link inputs, scored pairs, model, key map) and the new drop only."""
     from asc_linkage.core.linkage import link_persons
-    from asc_linkage.core.spine import build_asc_spine_incremental, build_mh_spine
+    from asc_linkage.core.spine import build_asc_spine_incremental, build_mh_spine_incremental
     from asc_linkage.core.staging import stage_asc_events_incremental
     from asc_linkage.core.tokens import make_link_tokens
 
@@ -132,11 +132,12 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     mh_inputs = [_read(w, t) for t in ("mh_patients", "mh_addresses", "mh_referrals")]
     t0 = time.perf_counter()  # reading the previous state counts
     prev_stg, prev_sa, prev_sm = _read(p, "stg_asc_events"), _read(p, "asc_spine"), _read(p, "mh_spine")
+    prev_snapshot = tuple(_read(p, t) for t in ("mh_patients", "mh_addresses", "mh_referrals"))
     prev_x, prev_y, prev_pairs = _read(p, f"asc_inputs_{mode}"), _read(p, f"mh_inputs_{mode}"), _read(p, f"pairs_{mode}")
     prev_model, prev_km = (p / f"model_{mode}.json").read_text(), _read(p, f"key_map_{mode}")
     stg = stage_asc_events_incremental(prev_stg, new_drop)
     sa = build_asc_spine_incremental(prev_sa, stg, new_drop["la_person_unique_identifier"].unique(), ref_pc, ref_imd)
-    sm = build_mh_spine(mh_inputs[0], mh_inputs[1], ref_pc, ref_imd, mh_inputs[2])
+    sm = build_mh_spine_incremental(prev_sm, prev_snapshot, mh_inputs[0], mh_inputs[1], ref_pc, ref_imd, mh_inputs[2])
     t_spine = time.perf_counter() - t0
     if mode == "tokens":
         x, y = make_link_tokens(sa, SECRET, prev_sa, prev_x), make_link_tokens(sm, SECRET, prev_sm, prev_y)

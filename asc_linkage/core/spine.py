@@ -158,17 +158,9 @@ def build_asc_spine_incremental(
     return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
 
 
-def build_mh_spine(
-    mh_patients: pl.DataFrame,
-    mh_addresses: pl.DataFrame | None = None,
-    ref_postcode_lsoa: pl.DataFrame | None = None,
-    ref_lsoa_imd: pl.DataFrame | None = None,
-    mh_referrals: pl.DataFrame | None = None,
-    as_of: dt.date | None = None,
-) -> pl.DataFrame:
-    """One row per `patient_id`. Postcode history = current postcode plus every address in
-    `mh_addresses`; the current postcode falls back to the open (or latest) address when the
-    patient row has none. `first_contact_date` = earliest referral received, when referrals given."""
+def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None, mh_referrals: pl.DataFrame | None,
+                    as_of: dt.date | None) -> pl.DataFrame:
+    """Spine rows of the patients in `mh_patients`, before shared NHS numbers and LSOA/IMD."""
     p = mh_patients.with_columns(
         pl.col("patient_id").cast(pl.String).alias("source_person_id"),
         pl.lit("mh").alias("source"),
@@ -207,6 +199,92 @@ def build_mh_spine(
     gender = "gender" if "gender" in p.columns else None
     if gender is None:
         p = p.with_columns(pl.lit(None, pl.String).alias("gender"))
-    out = s.flag_shared_nhs(_standardise(p, "forename", "surname", "date_of_birth", "gender", "ethnic_category", "nhs_number", "postcode", as_of))
-    out = _attach_imd(out, ref_postcode_lsoa, ref_lsoa_imd)
-    return _finish(out)
+    out = _standardise(p, "forename", "surname", "date_of_birth", "gender", "ethnic_category", "nhs_number", "postcode", as_of)
+    for c, t in (("first_contact_date", pl.Date), ("date_of_death", pl.Date)):
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(None, t).alias(c))
+    return out.select(c for c in SPINE_COLUMNS if c not in ("lsoa11", "imd_decile"))
+
+
+def build_mh_spine(
+    mh_patients: pl.DataFrame,
+    mh_addresses: pl.DataFrame | None = None,
+    ref_postcode_lsoa: pl.DataFrame | None = None,
+    ref_lsoa_imd: pl.DataFrame | None = None,
+    mh_referrals: pl.DataFrame | None = None,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """One row per `patient_id`. Postcode history = current postcode plus every address in
+    `mh_addresses`; the current postcode falls back to the open (or latest) address when the
+    patient row has none. `first_contact_date` = earliest referral received, when referrals given."""
+    rows = s.flag_shared_nhs(_mh_person_rows(mh_patients, mh_addresses, mh_referrals, as_of))
+    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
+
+
+def _mh_changed_patients(current: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None],
+                         previous: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]) -> pl.Series | None:
+    """Patient ids whose spine inputs differ between two snapshots (patients, addresses, referrals):
+    a patient row, an address row or a referral date that is in one and not the other, or an id on
+    several patient rows. Sets, not multisets: a repeated identical row changes no spine value.
+    None when the files' columns differ (every row may then differ)."""
+    ids = []
+    for table, (now, before) in zip(("patients", "addresses", "referrals"), zip(current, previous)):
+        now = now if now is not None and now.height else None
+        before = before if before is not None and before.height else None
+        if now is None and before is None:
+            continue
+        if now is None or before is None:
+            ids.append((now if now is not None else before)["patient_id"].cast(pl.String))
+            continue
+        if table == "referrals":
+            cols = ["patient_id", "referral_received_date"]  # the spine reads only the earliest date
+        else:
+            cols = sorted(c for c in now.columns if not c.startswith("_"))
+            if cols != sorted(c for c in before.columns if not c.startswith("_")):
+                return None
+        a, b = now.select(cols), before.select(cols)
+        # An all-empty column arrives typed Null; it compares as the other snapshot's type.
+        a = a.cast({c: b.schema[c] for c in cols if a.schema[c] == pl.Null})
+        b = b.cast({c: a.schema[c] for c in cols if b.schema[c] == pl.Null})
+        if a.schema != b.schema:
+            return None
+        ids += [a.join(b, on=cols, how="anti", nulls_equal=True)["patient_id"].cast(pl.String),
+                b.join(a, on=cols, how="anti", nulls_equal=True)["patient_id"].cast(pl.String)]
+        if table == "patients":
+            ids.append(a.filter(pl.col("patient_id").is_duplicated())["patient_id"].cast(pl.String))
+    return pl.concat(ids).unique() if ids else pl.Series("patient_id", [], dtype=pl.String)
+
+
+def build_mh_spine_incremental(
+    previous_spine: pl.DataFrame,
+    previous_inputs: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None],
+    mh_patients: pl.DataFrame,
+    mh_addresses: pl.DataFrame | None = None,
+    ref_postcode_lsoa: pl.DataFrame | None = None,
+    ref_lsoa_imd: pl.DataFrame | None = None,
+    mh_referrals: pl.DataFrame | None = None,
+    as_of: dt.date | None = None,
+) -> pl.DataFrame:
+    """The next quarter's trust spine, equal to `build_mh_spine` on this quarter's snapshot:
+    `previous_inputs` are last quarter's (patients, addresses, referrals) that `previous_spine` was
+    built from. A patient whose patient row, address rows and referral dates are all unchanged
+    keeps last quarter's row; others are rebuilt, as are a DOB judged in the future last quarter, a
+    number nulled as shared last quarter, and LSOA/IMD. Shared numbers are judged on every row."""
+    changed = _mh_changed_patients((mh_patients, mh_addresses, mh_referrals), previous_inputs)
+    if changed is None:
+        return build_mh_spine(mh_patients, mh_addresses, ref_postcode_lsoa, ref_lsoa_imd, mh_referrals, as_of)
+    pid = pl.col("patient_id").cast(pl.String)
+    present = mh_patients.select(pid.alias("source_person_id")).unique()
+    suspect = previous_spine.filter((pl.col("dob_flag") == "implausible") | (pl.col("nhs_number_flag") == "shared_placeholder"))
+    new = present.join(previous_spine, on="source_person_id", how="anti")["source_person_id"]
+    redo = pl.concat([changed, suspect["source_person_id"], new]).unique().implode()
+    fresh = _mh_person_rows(
+        mh_patients.filter(pid.is_in(redo)),
+        None if mh_addresses is None else mh_addresses.filter(pid.is_in(redo)),
+        None if mh_referrals is None else mh_referrals.filter(pid.is_in(redo)),
+        as_of,
+    )
+    kept = (previous_spine.join(present, on="source_person_id", how="semi")
+            .filter(~pl.col("source_person_id").is_in(redo)).select(fresh.columns))
+    rows = s.flag_shared_nhs(pl.concat([kept, fresh], how="vertical_relaxed"))
+    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))

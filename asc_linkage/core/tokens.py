@@ -223,18 +223,16 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
         kept = spine.filter(unchanged_since(spine, previous_spine, ["source_person_id"], IDENTIFIER_COLUMNS)).select("source_person_id")
         reused = previous_tokens.join(kept, on="source_person_id", how="semi")
         # The previous tokens must belong to that spine and that secret (a rotated secret makes
-        # every token new): a few reused rows are hashed again and compared.
+        # every token new): a few reused rows are hashed again, with the new records in one call
+        # (each call has a fixed cost), and compared.
         probe = kept.head(8)
-        consistent = reused.height == kept.height and (
-            probe.height == 0
-            or make_link_tokens(spine.join(probe, on="source_person_id", how="semi"), secret).sort("source_person_id")
-            .equals(reused.join(probe, on="source_person_id", how="semi").select(TOKEN_COLUMNS).sort("source_person_id"))
-        )
+        todo = spine.join(kept, on="source_person_id", how="anti")
+        fresh = make_link_tokens(pl.concat([todo, spine.join(probe, on="source_person_id", how="semi")]), secret)
+        probe_fresh = fresh.join(probe, on="source_person_id", how="semi").sort("source_person_id")
+        consistent = reused.height == kept.height and probe_fresh.equals(
+            reused.join(probe, on="source_person_id", how="semi").select(TOKEN_COLUMNS).sort("source_person_id"))
         if consistent:
-            todo = spine.join(kept, on="source_person_id", how="anti")
-            parts = [reused.select(TOKEN_COLUMNS)]
-            if todo.height:
-                parts.append(make_link_tokens(todo, secret))
+            parts = [reused.select(TOKEN_COLUMNS), fresh.join(probe, on="source_person_id", how="anti")]
             order = spine.select("source_person_id").with_row_index("__i")
             return (pl.concat(parts, how="vertical_relaxed")
                     .join(order, on="source_person_id").sort("__i").drop("__i"))

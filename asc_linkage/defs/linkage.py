@@ -3,7 +3,8 @@
 Cumulative by design: a quarter's staged ASC events are built from every accepted CLD
 submission up to and including that quarter (submissions cover rolling 12 months and overlap),
 and a quarter's linkage starts from the previous quarter's model and key map so research ids
-stay stable. The trust's files are full snapshots, so the MH spine needs only its own quarter.
+stay stable. The trust's files are full snapshots, so the MH spine needs only its own quarter (and
+last quarter's snapshot and spine, to rebuild only the patients whose rows changed).
 """
 
 
@@ -23,6 +24,8 @@ from asc_linkage.defs.common import (
 from asc_linkage.defs.storage import HomeResource
 
 KEY_MAP_COMPLETE = "every_record_once"
+#: The trust's quarterly snapshot tables a patient spine is built from.
+MH_SNAPSHOT = ("raw_mh_patients", "raw_mh_addresses", "raw_mh_referrals")
 LINKAGE_QUALITY_TARGETS = "linkage_quality_targets"
 
 
@@ -110,9 +113,20 @@ def asc_client_spine(context: dg.AssetExecutionContext, home: HomeResource, stg_
 def mh_patient_spine(context: dg.AssetExecutionContext, home: HomeResource, raw_mh_patients: pl.DataFrame,
                      raw_mh_addresses: pl.DataFrame, raw_mh_referrals: pl.DataFrame,
                      raw_ref_postcode_lsoa: pl.DataFrame, raw_ref_lsoa_imd: pl.DataFrame):
-    built = spine.build_mh_spine(raw_mh_patients, raw_mh_addresses, raw_ref_postcode_lsoa, raw_ref_lsoa_imd,
-                                 mh_referrals=raw_mh_referrals, as_of=quarter_end(context.partition_key))
-    yield dg.Output(built, metadata=rows_metadata(built, **_spine_counts(built)))
+    quarter = context.partition_key
+    inputs, refs = (raw_mh_patients, raw_mh_addresses, raw_mh_referrals), (raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
+    previous = _previous_if_fresh(home, "mh_patient_spine", quarter, [*MH_SNAPSHOT, "raw_ref_postcode_lsoa", "raw_ref_lsoa_imd"])
+    # The snapshot last quarter's spine was built from: only patients whose rows changed are rebuilt.
+    previous_inputs = tuple(_previous(home, IDENTIFIABLE, t, quarter) for t in MH_SNAPSHOT) if previous is not None else None
+    if previous_inputs is not None and previous_inputs[0] is not None:
+        built = spine.build_mh_spine_incremental(previous, previous_inputs, inputs[0], inputs[1], *refs,
+                                                 mh_referrals=inputs[2], as_of=quarter_end(quarter))
+    else:
+        previous_inputs = None
+        built = spine.build_mh_spine(inputs[0], inputs[1], *refs, mh_referrals=inputs[2], as_of=quarter_end(quarter))
+    yield dg.Output(built, metadata=rows_metadata(
+        built, built_from="last quarter's spine + changed patients" if previous_inputs is not None else "this snapshot",
+        **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "mh_patient_spine", built, spine_suite())
 
 

@@ -95,3 +95,40 @@ def test_incremental_asc_spine_judges_shared_nhs_numbers_on_every_record():
     full_2 = build_asc_spine(later, as_of=D(2024, 9, 30))
     assert full_2["nhs_number_flag"].to_list() == ["valid"] * 6
     assert incremental_2.equals(full_2)
+
+
+def test_incremental_mh_spine_equals_full_rebuild():
+    from asc_linkage.core.spine import build_mh_spine_incremental
+
+    def patients(rows):
+        return pl.DataFrame(rows, schema=["patient_id", "nhs_number", "forename", "surname", "date_of_birth", "gender",
+                                          "ethnic_category", "postcode", "date_of_death", "_row_number"], orient="row")
+
+    def addresses(rows):
+        return pl.DataFrame(rows, schema=["patient_id", "postcode", "start_date", "end_date"], orient="row")
+
+    def referrals(rows):
+        return pl.DataFrame(rows, schema=["patient_id", "referral_received_date"], orient="row")
+
+    base = [("M1", "6716689966", "Mary", "Jones", D(1960, 1, 5), "2", "N", None, None, 1),
+            ("M2", None, "Ann", "Lee", D(1970, 2, 6), "2", "A", "SW1A 1AA", None, 2),
+            ("M3", None, "Bo", "Ray", D(1980, 3, 7), "1", "B", "SE5 8AZ", None, 3),
+            ("M4", None, "Cy", "Dee", D(1990, 4, 8), "1", "C", "SE5 9BB", None, 4),
+            ("M5", None, "Di", "Eve", D(1991, 5, 9), "2", "D", "SE5 9BB", None, 5)]
+    q1 = (patients(base), addresses([("M1", "E1 6AN", D(2010, 1, 1), None), ("M3", "E2 7AA", D(2011, 1, 1), None)]),
+          referrals([("M1", D(2021, 1, 1)), ("M4", D(2022, 1, 1))]))
+    changed = [base[0], ("M2", None, "Anne", "Lee", D(1970, 2, 6), "2", "A", "SW1A 1AA", None, 2), base[2], base[3],
+               ("M6", None, "Ed", "Fox", D(1992, 6, 10), "1", "A", None, None, 6), ("M6", None, "Ed", "Fox", D(1992, 6, 11), "1", "A", None, None, 7)]
+    q2 = (patients(changed),  # M2 renamed, M5 gone, M6 new (twice: the later row wins)
+          addresses([("M1", "E1 6AN", D(2010, 1, 1), D(2024, 1, 1)), ("M1", "E3 3AA", D(2024, 1, 2), None),  # M1 moved
+                     ("M3", "E2 7AA", D(2011, 1, 1), None)]),
+          referrals([("M1", D(2021, 1, 1)), ("M4", D(2022, 1, 1)), ("M4", D(2020, 1, 1))]))  # M4: an earlier referral
+    ref_pc = pl.DataFrame({"postcode": ["E33AA", "SE59BB"], "lsoa11": ["E01000001", "E01000002"]})
+    ref_imd = pl.DataFrame({"lsoa11": ["E01000001", "E01000002"], "imd_decile": [3, 7]})
+    previous = build_mh_spine(q1[0], q1[1], ref_pc, ref_imd, q1[2], as_of=D(2024, 3, 31))
+    incremental = build_mh_spine_incremental(previous, q1, q2[0], q2[1], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
+    full = build_mh_spine(q2[0], q2[1], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
+    assert incremental.equals(full)
+    assert full.filter(pl.col("source_person_id") == "M4")["first_contact_date"].item() == D(2020, 1, 1)
+    # Nothing changed: every row is last quarter's, and still equal.
+    assert build_mh_spine_incremental(full, q2, *q2[:2], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30)).equals(full)

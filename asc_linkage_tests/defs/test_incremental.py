@@ -12,7 +12,7 @@ import polars as pl
 
 from asc_linkage.core.home import Home
 from asc_linkage.core.quarters import quarter_end
-from asc_linkage.core.spine import build_asc_spine
+from asc_linkage.core.spine import build_asc_spine, build_mh_spine
 from asc_linkage.core.staging import stage_asc_events
 from asc_linkage.core.store import VersionedStore
 from asc_linkage.core.tokens import make_link_tokens
@@ -53,6 +53,11 @@ def test_second_quarter_is_incremental_and_equals_a_full_rebuild(demo_home, monk
     spine = store.read(ID, "asc_client_spine", quarter=SECOND)
     assert _latest_metadata(demo_home, "asc_client_spine")["persons_rebuilt"] < spine.height
     assert spine.equals(build_asc_spine(staged, *refs, as_of=quarter_end(SECOND)))
+
+    mh_spine = store.read(ID, "mh_patient_spine", quarter=SECOND)
+    assert _latest_metadata(demo_home, "mh_patient_spine")["built_from"].startswith("last quarter")
+    snapshot = [store.read(ID, t, quarter=SECOND) for t in ("raw_mh_patients", "raw_mh_addresses", "raw_mh_referrals")]
+    assert mh_spine.equals(build_mh_spine(snapshot[0], snapshot[1], *refs, mh_referrals=snapshot[2], as_of=quarter_end(SECOND)))
 
     monkeypatch.delenv("ASC_LINKAGE_SECRET", raising=False)
     monkeypatch.delenv("ASC_LINKAGE_SECRET_FILE", raising=False)
