@@ -22,11 +22,13 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
-from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features, unchanged_since
+from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features
 
 KEY_MAP_COLUMNS = ["source", "source_person_id", "research_person_id", "link_method", "match_probability"]
 #: Scored candidate pairs kept for the next quarter (identifiable zone): a pair is re-scored only
@@ -224,24 +226,38 @@ def _features(asc: pl.DataFrame, mh: pl.DataFrame, mode: str) -> pl.DataFrame:
     cols = ["source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA]
     df = pl.concat([fa.select(cols), fm.select(cols)], how="vertical_relaxed")
     df = df.with_columns(pl.col("source_person_id").cast(pl.String))
-    if df.select(pl.struct("source", "source_person_id").is_duplicated().any()).item():
-        raise ValueError("link_persons: duplicate (source, source_person_id) in the input")
     # Sorted so the integer unique_id (and everything derived from it) is input-order independent.
-    return df.sort("source", "source_person_id").with_row_index("unique_id").with_columns(pl.col("unique_id").cast(pl.Int64))
+    # Token tables and spines usually arrive sorted by id already ("asc" < "mh" orders the two
+    # parts): checking costs milliseconds where sorting a frame of list columns costs ~0.1 s.
+    spid = df["source_person_id"]
+    if not (spid.null_count() == 0 and spid.slice(0, fa.height).is_sorted() and spid.slice(fa.height).is_sorted()):
+        df = df.sort("source", "source_person_id")
+    # Once sorted, duplicates are neighbours (eq_missing: two null ids are duplicates too).
+    src, spid = df["source"], df["source_person_id"]
+    if df.height > 1 and (spid.slice(1).eq_missing(spid.slice(0, df.height - 1)) & src.slice(1).eq_missing(src.slice(0, df.height - 1))).any():
+        raise ValueError("link_persons: duplicate (source, source_person_id) in the input")
+    return df.with_row_index("unique_id").with_columns(pl.col("unique_id").cast(pl.Int64))
+
+
+def _shared_nhs(df: pl.DataFrame, max_records: int, max_distinct_dob: int) -> pl.Series:
+    """The numbers (`nhs` of `df`, which has `nhs` and `dob`) that are not link keys."""
+    # Two columns first: filtering a full feature frame would copy every list column.
+    return (
+        df.select("nhs", "dob")
+        .filter(pl.col("nhs").is_not_null())
+        .group_by("nhs")
+        .agg(pl.len().alias("n"), pl.col("dob").drop_nulls().n_unique().alias("nd"))
+        .filter((pl.col("n") > max_records) | (pl.col("nd") > max_distinct_dob))
+        ["nhs"]
+    )
 
 
 def _null_shared_nhs(df: pl.DataFrame, max_records: int, max_distinct_dob: int) -> tuple[pl.DataFrame, int]:
     """Across both systems: a number held by many records or by several DOBs is not a link key."""
-    bad = (
-        df.filter(pl.col("nhs").is_not_null())
-        .group_by("nhs")
-        .agg(pl.len().alias("n"), pl.col("dob").drop_nulls().n_unique().alias("nd"))
-        .filter((pl.col("n") > max_records) | (pl.col("nd") > max_distinct_dob))
-        .select("nhs")
-    )
-    n = df.join(bad, on="nhs", how="semi").height
+    bad = _shared_nhs(df, max_records, max_distinct_dob)
+    n = int(df["nhs"].is_in(bad.implode()).sum()) if bad.len() else 0
     if n:
-        df = df.with_columns(pl.when(pl.col("nhs").is_in(bad["nhs"].implode())).then(None).otherwise(pl.col("nhs")).alias("nhs"))
+        df = df.with_columns(pl.when(pl.col("nhs").is_in(bad.implode())).then(None).otherwise(pl.col("nhs")).alias("nhs"))
     return df, n
 
 
@@ -249,7 +265,7 @@ def _deterministic_pairs(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """Pairs sharing a (valid, non-shared) NHS number with consistent DOB (equal or day/month
     transposed) and sex (equal, or unknown on a side). Returns pairs and the number of records
     that share a number with some record but fail the consistency test for every such pair."""
-    x = df.filter(pl.col("nhs").is_not_null()).select("unique_id", "nhs", "dob", "dob_swap", "dob_y", "dob_m", "dob_d", "sex")
+    x = df.select("unique_id", "nhs", "dob", "dob_swap", "dob_y", "dob_m", "dob_d", "sex").filter(pl.col("nhs").is_not_null())
     p = x.join(x, on="nhs", suffix="_r").filter(pl.col("unique_id") < pl.col("unique_id_r"))
     # Consistent: equal, day/month transposed, or the same year where a side only has the year
     # (a 1 January default).
@@ -278,17 +294,21 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     import duckdb
 
     logging.getLogger("splink").setLevel(logging.ERROR)
+    # Linkers are built with validate_settings=False: Splink's settings validation only logs
+    # warnings (silenced above) and parses every SQL string with sqlglot, ~0.25 s a Linker.
     con = duckdb.connect()
     con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})").fetchall()
     db_api = DuckDBAPI(connection=con)
     cols = ["unique_id", *FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA, *BLOCKING_EXTRA]
     df = df.with_columns(pl.when(pl.col("dob").is_null()).then(pl.col("names_sorted")).alias("names_nodob"))
+    # Columns chosen before rows are filtered: filtering copies every column the frame holds.
+    x = df.select(cols)
     if changed is not None:
-        a = db_api.register(df.filter(pl.col("unique_id").is_in(changed.implode())).select(cols).to_arrow(), dataset_display_name="changed_records")
-        m = db_api.register(df.select(cols).to_arrow(), dataset_display_name="all_records")
+        a = db_api.register(x.filter(pl.col("unique_id").is_in(changed.implode())).to_arrow(), dataset_display_name="changed_records")
+        m = db_api.register(x.to_arrow(), dataset_display_name="all_records")
     else:
-        a = db_api.register(df.filter(pl.col("source") == "asc").select(cols).to_arrow(), dataset_display_name="asc_persons")
-        m = db_api.register(df.filter(pl.col("source") == "mh").select(cols).to_arrow(), dataset_display_name="mh_patients")
+        a = db_api.register(x.filter(df["source"] == "asc").to_arrow(), dataset_display_name="asc_persons")
+        m = db_api.register(x.filter(df["source"] == "mh").to_arrow(), dataset_display_name="mh_patients")
 
     t0 = time.perf_counter()
     if previous_model:
@@ -298,11 +318,11 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
             raise ValueError("link_persons: previous_model was trained in the other mode")
         if changed is not None:
             settings["link_type"] = "link_only"
-        linker = Linker([a, m], settings, log_level=logging.ERROR)
+        linker = Linker([a, m], settings, log_level=logging.ERROR, validate_settings=False)
         if changed is not None:
             # Splink would count the changed records twice (they are in both inputs).
             for col in _tf_columns(settings):
-                tf = (df.filter(pl.col(col).is_not_null()).group_by(col).len()
+                tf = (df.select(col).filter(pl.col(col).is_not_null()).group_by(col).len()
                       .select(col, (pl.col("len") / pl.col("len").sum()).alias(f"tf_{col}")))
                 linker.table_management.register_term_frequency_lookup(
                     db_api.register(tf.to_arrow(), dataset_display_name=f"tf_{col}"), col)
@@ -312,7 +332,7 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         n = df.height
         # Prior from the deterministic links, with an assumed recall: EM refines it anyway.
         prior = max(min((det_pairs / 0.6) / max(n * (n - 1) / 2, 1), 0.5), 1e-9)
-        linker = Linker([a, m], _settings(mode, prior), log_level=logging.ERROR)
+        linker = Linker([a, m], _settings(mode, prior), log_level=logging.ERROR, validate_settings=False)
         u_pairs = min(u_max_pairs, n * (n - 1) / 2)
         # Splink's chunked probe (num_chunks=10) costs seconds of fixed overhead; one chunk is
         # enough below a few million sampled pairs.
@@ -322,7 +342,7 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         # DOB) only a handful of times. The other levels keep their sampled shares of the rest.
         model = linker.misc.save_model_to_json()
         _exact_u_from_frequencies(model, df)
-        linker = Linker([a, m], model, log_level=logging.ERROR)
+        linker = Linker([a, m], model, log_level=logging.ERROR, validate_settings=False)
         timings["u_sampling_s"] = round(time.perf_counter() - t0, 2)
         t1 = time.perf_counter()
         # Two EM passes so every comparison is estimated in one of them. A pass with no pairs
@@ -344,7 +364,7 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         # the stored model (and every probability computed from it) identical run to run.
         model = linker.misc.save_model_to_json()
         _round_model(model)
-        linker = Linker([a, m], model, log_level=logging.ERROR)
+        linker = Linker([a, m], model, log_level=logging.ERROR, validate_settings=False)
         timings["em_s"] = round(time.perf_counter() - t1, 2)
     t2 = time.perf_counter()
     pred = linker.inference.predict(threshold_match_probability=predict_threshold)
@@ -363,8 +383,10 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
     charts = {}
     try:
         # m/u and match-weight charts hold parameters and level labels only, never records.
-        charts["m_u_parameters"] = linker.visualisations.m_u_parameters_chart().chart_dict()
-        charts["match_weights"] = linker.visualisations.match_weights_chart().chart_dict()
+        # `chart_dict` is a property in Splink 5: calling it raised TypeError, swallowed below, so
+        # no chart was ever returned. ~10 ms for both.
+        charts["m_u_parameters"] = linker.visualisations.m_u_parameters_chart().chart_dict
+        charts["match_weights"] = linker.visualisations.match_weights_chart().chart_dict
     except Exception:  # charts are a convenience; a failure must not carry data into logs
         charts = {}
     con.close()
@@ -391,11 +413,48 @@ def _tf_columns(settings: dict) -> list[str]:
                    if lv.get("tf_adjustment_column")})
 
 
-def _changed_records(current: pl.DataFrame, previous: pl.DataFrame) -> pl.Series:
-    """unique_ids of `current` records that are new or whose compared features differ from the
-    previous quarter's (same source record id)."""
-    same = unchanged_since(current, previous, ["source", "source_person_id"], [*FEATURES.keys(), *BLOOM_COLUMNS, *TRUSTED_EXTRA])
-    return current.filter(~same)["unique_id"]
+def _changed_records(current: pl.DataFrame, previous_inputs: tuple[pl.DataFrame, pl.DataFrame], mode: str,
+                     max_records_per_nhs: int) -> pl.Series:
+    """unique_ids of `current` records (rows of `_features`, so sorted by source then id) that are
+    new or whose compared features differ from the previous quarter's (same source record id),
+    the previous features taken as `_features` and `_null_shared_nhs` would have made them.
+
+    Lean on purpose: a full `_features` of last quarter (wide concat, sort) and a join on two
+    string keys across both systems cost more than the comparison itself; here each system is
+    joined on its id alone and only the compared columns are touched."""
+    # In tokens mode the trusted-only columns are null on both sides: equal by construction.
+    columns = [*FEATURES.keys(), *BLOOM_COLUMNS, *(TRUSTED_EXTRA if mode == "trusted" else [])]
+    prev_asc, prev_mh = previous_inputs
+    if mode == "trusted":
+        prev_asc, prev_mh = link_features(prev_asc), link_features(prev_mh)
+    elif mode == "tokens":
+        missing = [c for c in columns if c not in prev_asc.columns or c not in prev_mh.columns]
+        if missing:
+            raise ValueError(f"link_persons(tokens): previous token tables lack {len(missing)} feature column(s)")
+    else:
+        raise ValueError("link_persons: mode must be 'tokens' or 'trusted'")
+    # The dtypes `_features` would have given last quarter's concatenated systems.
+    schema = pl.concat([prev_asc.select(columns).head(0), prev_mh.select(columns).head(0)], how="vertical_relaxed").schema
+    # A number is shared across both systems: nulled last quarter as it would have been then.
+    bad = _shared_nhs(pl.concat([prev_asc.select(pl.col("nhs").cast(schema["nhs"]), pl.col("dob").cast(schema["dob"])),
+                                 prev_mh.select(pl.col("nhs").cast(schema["nhs"]), pl.col("dob").cast(schema["dob"]))]),
+                      max_records_per_nhs, 2)
+    n_asc = int((current["source"] == "asc").sum())
+    changed = []
+    for source, prev, cur in (("asc", prev_asc, current.slice(0, n_asc)), ("mh", prev_mh, current.slice(n_asc))):
+        before = prev.select(
+            pl.col("source_person_id").cast(pl.String), pl.lit(True).alias("__seen"),
+            *(pl.col(c).cast(schema[c]).alias(f"{c}__before") for c in columns),
+        ).with_columns(pl.when(pl.col("nhs__before").is_in(bad.implode())).then(None).otherwise(pl.col("nhs__before")).alias("nhs__before"))
+        try:
+            # m:1 is the duplicate check `_features` made last quarter, at no extra cost here.
+            joined = cur.select("unique_id", "source_person_id", *columns).join(
+                before, on="source_person_id", how="left", validate="m:1", maintain_order="left")
+        except pl.exceptions.ComputeError as e:
+            raise ValueError(f"link_persons: duplicate source_person_id in the previous {source} input") from e
+        same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__before")) for c in columns)
+        changed.append(joined.filter(~same)["unique_id"])
+    return pl.concat(changed).sort()
 
 
 #: comparison -> (column of its exact level, column its null level tests)
@@ -422,7 +481,8 @@ def _exact_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
         if not cols:
             continue
         col, null_col = cols
-        base = df.filter(pl.col(null_col).is_not_null())
+        # The two columns only (often one): filtering the full frame copies every list column.
+        base = df.select(list(dict.fromkeys((col, null_col)))).filter(pl.col(null_col).is_not_null())
         n = base.height
         if n < 2:
             continue
@@ -441,15 +501,18 @@ def _exact_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
                     lv["u_probability"] = max(lv["u_probability"] * (1 - u_exact) / rest_total, 1e-12)
 
 
-def _cluster(n: int, edges: pl.DataFrame, source: list[str], threshold: float, within_threshold: float) -> tuple[list[int], int]:
+def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within_threshold: float) -> tuple[list[int], int]:
     """Greedy guarded clustering. `edges`: a, b, p (p = 1.0 for deterministic). Returns the
     cluster label (smallest member unique_id) per record and the number of merges refused."""
     parent = list(range(n))
     members: dict[int, list[int]] = {}
-    strong: dict[tuple[int, int], float] = {}
     e = edges.filter(pl.col("p") >= min(threshold, within_threshold)).sort(["p", "a", "b"], descending=[True, False, False])
-    for a, b, p in e.iter_rows():
-        strong[(a, b) if a < b else (b, a)] = p
+    ea, eb, ep = e["a"].to_list(), e["b"].to_list(), e["p"].to_list()
+    # The guard only ever looks up pairs of one source.
+    strong: dict[tuple[int, int], float] = {}
+    for a, b, p in zip(ea, eb, ep):
+        if source[a] == source[b]:
+            strong[(a, b) if a < b else (b, a)] = p
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -458,19 +521,29 @@ def _cluster(n: int, edges: pl.DataFrame, source: list[str], threshold: float, w
         return x
 
     refused = 0
-    for a, b, p in e.iter_rows():
+    for a, b, p in zip(ea, eb, ep):
         if p < threshold:
             continue
-        ra, rb = find(a), find(b)
+        ra = a if parent[a] == a else find(a)
+        rb = b if parent[b] == b else find(b)
         if ra == rb:
             continue
-        ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
+        ma, mb = members.get(ra), members.get(rb)
+        if ma is None and mb is None:
+            # Two records not yet linked (most edges): the guard is one lookup.
+            if source[ra] == source[rb] and strong.get((ra, rb) if ra < rb else (rb, ra), 0.0) < within_threshold:
+                refused += 1
+                continue
+            parent[rb] = ra
+            members[ra] = [ra, rb]
+            continue
+        ma, mb = ma or [ra], mb or [rb]
         ok = True
         for x in ma:
             for y in mb:
                 if source[x] == source[y]:
-                    k = (x, y) if x < y else (y, x)
-                    if strong.get(k, 0.0) < within_threshold:
+                    key = (x, y) if x < y else (y, x)
+                    if strong.get(key, 0.0) < within_threshold:
                         ok = False
                         break
             if not ok:
@@ -483,12 +556,15 @@ def _cluster(n: int, edges: pl.DataFrame, source: list[str], threshold: float, w
         parent[rb] = ra
         members[ra] = ma + mb
         members.pop(rb, None)
-    labels = [0] * n
-    for i in range(n):
-        labels[i] = find(i)
-    # Label = smallest member, so it does not depend on merge order.
-    lab = pl.DataFrame({"i": range(n), "r": labels}).with_columns(pl.col("i").min().over("r").alias("c"))
-    return lab["c"].to_list(), refused
+    # Label = smallest member, so it does not depend on merge order. `members` holds every group
+    # of two or more; every other record is its own label (no `find` over all n records).
+    labels = np.arange(n, dtype=np.int64)
+    if members:
+        groups = list(members.values())
+        labels[np.fromiter(chain.from_iterable(groups), dtype=np.int64)] = np.repeat(
+            np.fromiter(map(min, groups), dtype=np.int64, count=len(groups)),
+            np.fromiter(map(len, groups), dtype=np.int64, count=len(groups)))
+    return labels.tolist(), refused
 
 
 def _rpid(key: bytes, member_key: str) -> str:
@@ -496,16 +572,26 @@ def _rpid(key: bytes, member_key: str) -> str:
 
 
 def _fresh_ids(km: pl.DataFrame, key: bytes) -> pl.DataFrame:
-    """cluster -> its fresh id, from the smallest member key (keyed hash)."""
+    """cluster -> its fresh id (`_fresh`) and its smallest member key (`_min`, keyed hash input)."""
     smallest = km.group_by("cluster").agg(pl.col("_mk").min().alias("_min"))
-    return smallest.select("cluster", pl.Series("_fresh", [_rpid(key, v) for v in smallest["_min"].to_list()], dtype=pl.String))
+    return smallest.with_columns(pl.Series("_fresh", [_rpid(key, v) for v in smallest["_min"].to_list()], dtype=pl.String))
+
+
+def _first_per(df: pl.DataFrame, group: str, order: list[str], descending: list[bool]) -> pl.DataFrame:
+    """One row per `group`: the first in `order`. Most groups hold a single row and skip the sort
+    (sorting all votes on their string keys was most of `_assign_ids`)."""
+    many = pl.len().over(group) > 1
+    contested = df.filter(many)
+    if contested.height == 0:
+        return df
+    return pl.concat([df.filter(~many), contested.sort(order, descending=descending).unique(group, keep="first", maintain_order=True)])
 
 
 def _assign_ids(km: pl.DataFrame, key: bytes, previous_key_map: pl.DataFrame | None) -> tuple[pl.DataFrame, int]:
     """km has source, source_person_id, cluster (int). Adds research_person_id."""
     km = km.with_columns(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("_mk"))
     if previous_key_map is None or previous_key_map.height == 0:
-        km = km.join(_fresh_ids(km, key), on="cluster", how="left")
+        km = km.join(_fresh_ids(km, key).select("cluster", "_fresh"), on="cluster", how="left")
         return km.with_columns(pl.col("_fresh").alias("research_person_id")).drop("_fresh", "_mk"), 0
     prev = previous_key_map.select(
         "source", pl.col("source_person_id").cast(pl.String), pl.col("research_person_id").alias("_prev")
@@ -514,30 +600,30 @@ def _assign_ids(km: pl.DataFrame, key: bytes, previous_key_map: pl.DataFrame | N
     # Each previous id goes to the new cluster holding most of its records (ties: the cluster whose
     # smallest member key is smallest); a cluster takes its majority previous id (ties: smallest id).
     votes = km.filter(pl.col("_prev").is_not_null()).group_by("cluster", "_prev").agg(pl.len().alias("n"), pl.col("_mk").min().alias("mk"))
-    owner = votes.sort(["_prev", "n", "mk"], descending=[False, True, False]).unique("_prev", keep="first", maintain_order=True)
-    choice = owner.sort(["cluster", "n", "_prev"], descending=[False, True, False]).unique("cluster", keep="first", maintain_order=True)
-    km = km.join(choice.select("cluster", pl.col("_prev").alias("_keep")), on="cluster", how="left")
-    # A fresh id must not equal an id kept elsewhere or an id of the previous quarter: after a
-    # split the smaller part's smallest member may be the one that named the old cluster.
-    taken = set(prev["_prev"].drop_nulls().to_list())
+    owner = _first_per(votes, "_prev", ["_prev", "n", "mk"], [False, True, False])
+    choice = _first_per(owner, "cluster", ["cluster", "n", "_prev"], [False, True, False]).select("cluster", pl.col("_prev").alias("_id"))
     # Fresh ids only for the clusters that keep no previous id (hashing every cluster cost seconds).
-    need = km.filter(pl.col("_keep").is_null())
-    need = _fresh_ids(need, key).sort("cluster") if need.height else pl.DataFrame(schema={"cluster": pl.Int64, "_fresh": pl.String})
-    km = km.join(need, on="cluster", how="left")
-    if need.height:
-        mins = dict(km.filter(pl.col("_keep").is_null()).group_by("cluster").agg(pl.col("_mk").min()).iter_rows())
+    fresh = _fresh_ids(km.select("cluster", "_mk").join(choice, on="cluster", how="anti"), key).sort("cluster")
+    # A fresh id must not equal an id kept elsewhere or an id of the previous quarter: after a
+    # split the smaller part's smallest member may be the one that named the old cluster. Checked
+    # at once; only on a clash are the fresh ids re-derived one by one, in cluster order, each
+    # avoiding the previous ids and the fresh ids before it.
+    taken_prev = prev["_prev"].drop_nulls()
+    if fresh.height and (fresh["_fresh"].is_in(taken_prev.implode()) | fresh["_fresh"].is_duplicated()).any():
+        taken = set(taken_prev.to_list())
         new_ids = []
-        for c, f in need.iter_rows():
+        for f, m in zip(fresh["_fresh"].to_list(), fresh["_min"].to_list()):
             i = 1
             while f in taken:
-                f = _rpid(key, f"{mins[c]}\x1f{i}")
+                f = _rpid(key, f"{m}\x1f{i}")
                 i += 1
             taken.add(f)
             new_ids.append(f)
-        km = km.drop("_fresh").join(need.with_columns(pl.Series("_fresh", new_ids)).select("cluster", "_fresh"), on="cluster", how="left")
-    km = km.with_columns(pl.coalesce("_keep", "_fresh").alias("research_person_id"))
+        fresh = fresh.with_columns(pl.Series("_fresh", new_ids, dtype=pl.String))
+    ids = pl.concat([choice, fresh.select("cluster", pl.col("_fresh").alias("_id"))])
+    km = km.join(ids, on="cluster", how="left").rename({"_id": "research_person_id"})
     changed = km.filter(pl.col("_prev").is_not_null() & (pl.col("_prev") != pl.col("research_person_id"))).height
-    return km.drop("_fresh", "_mk", "_prev", "_keep"), changed
+    return km.drop("_mk", "_prev"), changed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -587,9 +673,8 @@ def link_persons(
     rescore, kept_pairs = None, None
     if previous_model and previous_inputs is not None and previous_pairs is not None:
         t0 = time.perf_counter()
-        before, _ = _null_shared_nhs(_features(*previous_inputs, mode), max_records_per_nhs, 2)
-        rescore = _changed_records(model_df, before)
-        unchanged = model_df.filter(~pl.col("unique_id").is_in(rescore.implode())).select("unique_id", "source", "source_person_id")
+        rescore = _changed_records(model_df, previous_inputs, mode, max_records_per_nhs)
+        unchanged = model_df.select("unique_id", "source", "source_person_id").filter(~pl.col("unique_id").is_in(rescore.implode()))
         kept_pairs = _carry_over(previous_pairs, unchanged)
         timings["changed_records_s"] = round(time.perf_counter() - t0, 2)
     if rescore is not None and rescore.len() == 0:
@@ -618,9 +703,13 @@ def link_persons(
     ]).group_by("a", "b").agg(pl.col("p").max(), pl.col("det").any()).sort("a", "b")
 
     t1 = time.perf_counter()
-    labels, refused = _cluster(n, edges.select("a", "b", "p"), df["source"].to_list(), threshold, within_threshold)
+    # Sources as small integers: the guard only tests them for equality, and a list of ints is
+    # cheaper to build than one of strings.
+    source_codes = df["source"].cast(pl.Categorical).to_physical().to_list()
+    labels, refused = _cluster(n, edges.select("a", "b", "p"), source_codes, threshold, within_threshold)
     timings["cluster_s"] = round(time.perf_counter() - t1, 2)
-    df = df.with_columns(pl.Series("cluster", labels, dtype=pl.Int64))
+    # Only ids from here on: joining the full feature frame would copy every list column.
+    df = df.select("unique_id", "source", "source_person_id").with_columns(pl.Series("cluster", labels, dtype=pl.Int64))
 
     # Per record: best accepted edge inside its cluster (linked) or best candidate (unlinked).
     cl = df.select("unique_id", "cluster")
@@ -642,7 +731,10 @@ def link_persons(
         pl.when(pl.col("size") == 1).then(pl.col("p_any")).otherwise(pl.col("p_in")).alias("match_probability"),
     )
     key = hmac.digest(secret, b"asc-linkage research person id v1", hashlib.sha256)
-    km, changed = _assign_ids(df.select("source", "source_person_id", "cluster", "link_method", "match_probability", "size"), key, previous_key_map)
+    t1 = time.perf_counter()
+    km, changed = _assign_ids(df.select("unique_id", "source", "source_person_id", "cluster", "link_method", "match_probability", "size"),
+                              key, previous_key_map)
+    timings["assign_ids_s"] = round(time.perf_counter() - t1, 2)
 
     comp = km.group_by("research_person_id").agg(
         (pl.col("source") == "asc").sum().cast(pl.Int64).alias("na"), (pl.col("source") == "mh").sum().cast(pl.Int64).alias("nm")
@@ -673,10 +765,15 @@ def link_persons(
         "mode": mode,
         "timings_s": {**timings, "total_s": round(time.perf_counter() - t_start, 2)},
     }
-    key_map = km.select(KEY_MAP_COLUMNS).sort("source", "source_person_id")
+    # unique_id numbers the records in (source, source_person_id) order (`_features`), and a pair
+    # is (smaller, larger) unique_id: sorting on the integers gives the order of sorting on the
+    # strings, at a fraction of the cost.
+    key_map = km.sort("unique_id").select(KEY_MAP_COLUMNS)
     ids = df.select("unique_id", "source", "source_person_id")
     pairs = (
-        prob_pairs.join(ids.rename(lambda c: f"{c}_l"), on="unique_id_l").join(ids.rename(lambda c: f"{c}_r"), on="unique_id_r")
-        .select(PAIR_COLUMNS).sort("source_l", "source_person_id_l", "source_r", "source_person_id_r")
+        prob_pairs.sort("unique_id_l", "unique_id_r")
+        .join(ids.rename(lambda c: f"{c}_l"), on="unique_id_l", maintain_order="left")
+        .join(ids.rename(lambda c: f"{c}_r"), on="unique_id_r", maintain_order="left")
+        .select(PAIR_COLUMNS)
     )
     return LinkageResult(key_map=key_map, model_settings_json=model_json, stats=stats, charts=charts, pairs=pairs)

@@ -6,11 +6,12 @@ import re
 import polars as pl
 import pytest
 
-from asc_linkage.core.linkage import KEY_MAP_COLUMNS, PAIR_COLUMNS, _assign_ids, _cluster, link_persons
+from asc_linkage.core.linkage import (KEY_MAP_COLUMNS, PAIR_COLUMNS, _assign_ids, _changed_records, _cluster, _features,
+                                      _null_shared_nhs, _rpid, link_persons)
 from asc_linkage.core.quality import pairwise_scores
 from asc_linkage.core.spine import build_asc_spine, build_mh_spine
 from asc_linkage.core.staging import stage_asc_events
-from asc_linkage.core.tokens import make_link_tokens
+from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, TRUSTED_EXTRA, make_link_tokens, unchanged_since
 
 SECRET = b"test-secret"
 FN = ["John","Mary","Mohammed","Fatima","Oluwaseun","Chen","Aisha","William","Margaret","Robert","Elizabeth","Kwame","Priya","Tomasz","Siobhan","Ahmed","Grace","James","Sarah","Daniel"]
@@ -196,3 +197,45 @@ def test_next_quarter_rescores_only_new_or_changed_records(tokens_run):
     assert drift < 1e-3
     assert not nxt.pairs.filter((pl.col("source_person_id_l") == gone) | (pl.col("source_person_id_r") == gone)).height
     assert res.pairs.columns == PAIR_COLUMNS and res.pairs.height == res.stats["n_candidate_pairs_scored"]
+
+
+def test_assign_ids_fresh_id_avoids_a_previous_id():
+    # the fresh id a new cluster would get is already some other person's previous id
+    key = b"k" * 32
+    clash = _rpid(key, "asc:n")
+    prev = pl.DataFrame({"source": ["mh"], "source_person_id": ["z"], "research_person_id": [clash]})
+    km = pl.DataFrame({"source": ["asc", "mh"], "source_person_id": ["n", "z"], "cluster": [0, 1]})
+    now, changed = _assign_ids(km, key, prev)
+    ids = dict(zip(now["source_person_id"], now["research_person_id"]))
+    assert ids["z"] == clash and ids["n"] == _rpid(key, "asc:n\x1f1") and changed == 0
+
+
+def test_changed_records_match_a_full_comparison(tokens_run):
+    # the lean comparison equals comparing full `_features` of both quarters (after NHS nulling)
+    ta, tm, _ = tokens_run
+    ids = ta["source_person_id"].to_list()
+    shared = ta["nhs"].drop_nulls()[0]
+    ta2 = pl.concat([
+        ta.filter(pl.col("source_person_id") != ids[0]),  # one record gone
+        ta.head(1).with_columns(pl.lit("ANEW").alias("source_person_id")),  # one new
+    ]).with_columns(
+        pl.when(pl.col("source_person_id") == ids[1]).then(None).otherwise(pl.col("fn_all")).alias("fn_all"),
+        # a number now held by many records: nulled on every one of them this quarter
+        pl.when(pl.col("source_person_id").is_in(ids[2:9])).then(shared).otherwise(pl.col("nhs")).alias("nhs"),
+    )
+    for mode_args in ((ta2, tm), (ta2.reverse(), tm.reverse())):
+        df, _ = _null_shared_nhs(_features(*mode_args, "tokens"), 5, 2)
+        before, _ = _null_shared_nhs(_features(ta.reverse(), tm, "tokens"), 5, 2)
+        same = unchanged_since(df, before, ["source", "source_person_id"], [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA])
+        expected = df.filter(~same)["unique_id"]
+        got = _changed_records(df, (ta.reverse(), tm), "tokens", 5)
+        assert got.to_list() == expected.to_list() and got.len() >= 3
+    with pytest.raises(ValueError):
+        _changed_records(df, (pl.concat([ta, ta.head(1)]), tm), "tokens", 5)
+    with pytest.raises(ValueError):
+        link_persons(pl.concat([ta, ta.head(1)]), tm, secret=SECRET)
+
+
+def test_charts_are_returned(tokens_run):
+    _, _, res = tokens_run
+    assert set(res.charts) == {"m_u_parameters", "match_weights"}

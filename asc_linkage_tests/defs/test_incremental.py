@@ -69,6 +69,10 @@ def test_second_quarter_is_incremental_and_equals_a_full_rebuild(demo_home, monk
     records = linkage["linkage/n_asc_records"] + linkage["linkage/n_mh_records"]
     assert linkage["linkage/model_reused"] and 0 < linkage["linkage/n_records_rescored"] < records
     assert linkage["linkage/n_pairs_carried_over"] > 0
+    # The reused model is still this quarter's model asset, with its m/u and match-weight charts.
+    model = _latest_metadata(demo_home, "linkage_model")
+    assert model["trained_this_quarter"] is False
+    assert {"chart_m_u_parameters", "chart_match_weights"} <= model.keys()
     pairs = store.read(ID, "linkage_pairs", quarter=SECOND)
     key_map = store.read(ID, "linkage_key_map", quarter=SECOND)
     ids = key_map.select(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("k"))["k"]

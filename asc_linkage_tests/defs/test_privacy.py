@@ -15,8 +15,9 @@ Matching rules (chosen after looking at what ``synth`` writes):
   identifying; they are skipped. Other ids (letters and digits) match as whole tokens.
 - Names: whole words, case-insensitively, skipping words of fewer than 4 letters and words that
   are ordinary vocabulary of the platform (every word of ``data_specs/**/*.yaml``, which holds the
-  code lists, and of ``asc_linkage/**/*.py``): ``White``, ``Black``, ``Green`` are surnames and
-  ethnic groups, ``Service`` is a word of the code lists.
+  code lists, of ``asc_linkage/**/*.py`` and of Splink's chart templates, which the model's charts
+  are made from): ``White``, ``Black`` are surnames and ethnic groups, ``Service`` is a word of the
+  code lists, ``green`` a surname and a chart colour.
 - Dates of birth: as written and as ISO ``YYYY-MM-DD`` in text. In parquet ``Date`` columns, see
   ``_dob_leaks``: a per-person rule, because a plain "date equals some DOB" test would flag
   ordinary event dates that happen to be someone else's birthday.
@@ -97,6 +98,12 @@ def platform_vocabulary() -> set[str]:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         words.update(w.lower() for w in _WORD.findall(text) if not (w.isupper() and len(w) >= NAME_MIN_LETTERS))
+    # The model's m/u and match-weight charts are Splink's Vega-Lite templates filled with model
+    # parameters: their words ("green", a colour and a surname) are Splink's, not data.
+    import splink
+
+    for path in (Path(splink.__file__).parent / "internals" / "files" / "chart_defs").glob("*.json"):
+        words.update(_words(path.read_text(encoding="utf-8", errors="replace")))
     return words
 
 
