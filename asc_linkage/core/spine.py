@@ -18,6 +18,8 @@ SPINE_COLUMNS = [
     "postcode_sector", "postcode_district", "postcode_history", "ethnic_group", "ethnicity_detail",
     "lsoa11", "imd_decile", "date_of_death", "lives_alone", "first_contact_date", "n_source_rows",
 ]
+#: A person's row before the steps that need the whole table (shared NHS numbers, LSOA/IMD).
+_ROW_COLUMNS = [c for c in SPINE_COLUMNS if c not in ("lsoa11", "imd_decile")]
 
 
 def _standardise(df: pl.DataFrame, fn: str, sn: str, dob: str, sex: str, eth: str, nhs: str, pc: str, as_of: dt.date | None) -> pl.DataFrame:
@@ -72,6 +74,18 @@ def _finish(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(SPINE_COLUMNS).sort("source_person_id")
 
 
+def _whole_table(rows: pl.DataFrame, ref_postcode_lsoa: pl.DataFrame | None, ref_lsoa_imd: pl.DataFrame | None) -> pl.DataFrame:
+    """The steps that need every row: numbers held by too many records, then LSOA/IMD."""
+    return _finish(_attach_imd(s.flag_shared_nhs(rows), ref_postcode_lsoa, ref_lsoa_imd))
+
+
+def _judged_last_quarter(previous_spine: pl.DataFrame) -> pl.Series:
+    """Ids whose previous row holds a judgement that may no longer stand: a DOB in the future
+    (the reference date has moved) or a number nulled as shared (a holder may have gone)."""
+    suspect = (pl.col("dob_flag") == "implausible") | (pl.col("nhs_number_flag") == "shared_placeholder")
+    return previous_spine.filter(suspect)["source_person_id"]
+
+
 def _lives_alone_expr(cols: list[str]) -> pl.Expr:
     # Neither contract carries household composition; an extra column of that name (kept by
     # ingest as a string) is used when a sender provides it, otherwise it stays unknown.
@@ -115,7 +129,7 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
         pl.col("la_person_unique_identifier").cast(pl.String).alias("source_person_id"),
     )
     out = _standardise(per, "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "nhs_number", "postcode", as_of)
-    return out.select(c for c in SPINE_COLUMNS if c not in ("lsoa11", "imd_decile"))
+    return out.select(_ROW_COLUMNS)
 
 
 def build_asc_spine(
@@ -127,8 +141,7 @@ def build_asc_spine(
     """One row per `la_person_unique_identifier` from staged CLD events. Identifiers come from
     the person's most recent row (latest submission, then latest event); postcode history is every
     postcode the person's rows carried; the date of death is the latest one recorded."""
-    rows = s.flag_shared_nhs(_asc_person_rows(stg_events, as_of))
-    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
+    return _whole_table(_asc_person_rows(stg_events, as_of), ref_postcode_lsoa, ref_lsoa_imd)
 
 
 def build_asc_spine_incremental(
@@ -145,17 +158,13 @@ def build_asc_spine_incremental(
     moved), a number nulled as shared last quarter (it may no longer be), and LSOA/IMD, which are
     looked up again in case the reference files changed. Shared numbers are judged again on every
     row: a new holder can make a kept row's number shared."""
-    redo = pl.concat([
-        touched_person_ids.cast(pl.String),
-        previous_spine.filter((pl.col("dob_flag") == "implausible") | (pl.col("nhs_number_flag") == "shared_placeholder"))["source_person_id"],
-    ]).unique().implode()
+    redo = pl.concat([touched_person_ids.cast(pl.String), _judged_last_quarter(previous_spine)]).unique().implode()
     person = pl.col("la_person_unique_identifier").cast(pl.String)
     fresh = _asc_person_rows(stg_events.filter(person.is_in(redo)), as_of)
     present = stg_events.select(person.alias("source_person_id")).unique()
     kept = (previous_spine.filter(~pl.col("source_person_id").is_in(redo))
             .join(present, on="source_person_id", how="semi").select(fresh.columns))
-    rows = s.flag_shared_nhs(pl.concat([kept, fresh], how="vertical_relaxed"))
-    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
+    return _whole_table(pl.concat([kept, fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
 
 
 def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None, mh_referrals: pl.DataFrame | None,
@@ -203,7 +212,7 @@ def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None
     for c, t in (("first_contact_date", pl.Date), ("date_of_death", pl.Date)):
         if c not in out.columns:
             out = out.with_columns(pl.lit(None, t).alias(c))
-    return out.select(c for c in SPINE_COLUMNS if c not in ("lsoa11", "imd_decile"))
+    return out.select(_ROW_COLUMNS)
 
 
 def build_mh_spine(
@@ -217,8 +226,7 @@ def build_mh_spine(
     """One row per `patient_id`. Postcode history = current postcode plus every address in
     `mh_addresses`; the current postcode falls back to the open (or latest) address when the
     patient row has none. `first_contact_date` = earliest referral received, when referrals given."""
-    rows = s.flag_shared_nhs(_mh_person_rows(mh_patients, mh_addresses, mh_referrals, as_of))
-    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
+    return _whole_table(_mh_person_rows(mh_patients, mh_addresses, mh_referrals, as_of), ref_postcode_lsoa, ref_lsoa_imd)
 
 
 def _mh_changed_patients(current: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None],
@@ -275,9 +283,8 @@ def build_mh_spine_incremental(
         return build_mh_spine(mh_patients, mh_addresses, ref_postcode_lsoa, ref_lsoa_imd, mh_referrals, as_of)
     pid = pl.col("patient_id").cast(pl.String)
     present = mh_patients.select(pid.alias("source_person_id")).unique()
-    suspect = previous_spine.filter((pl.col("dob_flag") == "implausible") | (pl.col("nhs_number_flag") == "shared_placeholder"))
     new = present.join(previous_spine, on="source_person_id", how="anti")["source_person_id"]
-    redo = pl.concat([changed, suspect["source_person_id"], new]).unique().implode()
+    redo = pl.concat([changed, _judged_last_quarter(previous_spine), new]).unique().implode()
     fresh = _mh_person_rows(
         mh_patients.filter(pid.is_in(redo)),
         None if mh_addresses is None else mh_addresses.filter(pid.is_in(redo)),
@@ -286,5 +293,4 @@ def build_mh_spine_incremental(
     )
     kept = (previous_spine.join(present, on="source_person_id", how="semi")
             .filter(~pl.col("source_person_id").is_in(redo)).select(fresh.columns))
-    rows = s.flag_shared_nhs(pl.concat([kept, fresh], how="vertical_relaxed"))
-    return _finish(_attach_imd(rows, ref_postcode_lsoa, ref_lsoa_imd))
+    return _whole_table(pl.concat([kept, fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
