@@ -28,7 +28,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features
+from asc_linkage.core.tokens import (BLOOM_COLUMNS, FEATURES, IDENTIFIER_COLUMNS, OVERLAP_BLOOMS, TRUSTED_EXTRA, link_features,
+                                    unchanged_since)
 
 KEY_MAP_COLUMNS = ["source", "source_person_id", "research_person_id", "link_method", "match_probability"]
 #: Scored candidate pairs kept for the next quarter (identifiable zone): a pair is re-scored only
@@ -413,19 +414,40 @@ def _tf_columns(settings: dict) -> list[str]:
                    if lv.get("tf_adjustment_column")})
 
 
+def _previous_cleartext_features(previous_spine: pl.DataFrame, current_spine: pl.DataFrame,
+                                 current_features: pl.DataFrame) -> pl.DataFrame:
+    """Last quarter's trusted-mode features of one system, computing them only for records whose
+    identifiers changed: features are a function of the spine's identifier columns alone, so an
+    unchanged record's are this quarter's (taken before NHS numbers are nulled as shared).
+    Computing every record's again (phonetic codes, bigram Bloom filters) took ~4 s at 200,000."""
+    same = unchanged_since(previous_spine, current_spine, ["source_person_id"], IDENTIFIER_COLUMNS)
+    reused = current_features.join(
+        previous_spine.filter(same).select(pl.col("source_person_id").cast(pl.String)), on="source_person_id", how="semi")
+    fresh = link_features(previous_spine.filter(~same))
+    return pl.concat([reused.select(fresh.columns), fresh], how="vertical_relaxed")
+
+
 def _changed_records(current: pl.DataFrame, previous_inputs: tuple[pl.DataFrame, pl.DataFrame], mode: str,
-                     max_records_per_nhs: int) -> pl.Series:
+                     max_records_per_nhs: int, current_inputs: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+                     current_features: pl.DataFrame | None = None) -> pl.Series:
     """unique_ids of `current` records (rows of `_features`, so sorted by source then id) that are
     new or whose compared features differ from the previous quarter's (same source record id),
     the previous features taken as `_features` and `_null_shared_nhs` would have made them.
 
     Lean on purpose: a full `_features` of last quarter (wide concat, sort) and a join on two
     string keys across both systems cost more than the comparison itself; here each system is
-    joined on its id alone and only the compared columns are touched."""
+    joined on its id alone and only the compared columns are touched. In trusted mode, with this
+    quarter's spines (`current_inputs`) and `_features` before NHS nulling (`current_features`),
+    last quarter's features are recomputed only for records whose identifiers changed."""
     # In tokens mode the trusted-only columns are null on both sides: equal by construction.
     columns = [*FEATURES.keys(), *BLOOM_COLUMNS, *(TRUSTED_EXTRA if mode == "trusted" else [])]
     prev_asc, prev_mh = previous_inputs
-    if mode == "trusted":
+    if mode == "trusted" and current_inputs is not None and current_features is not None:
+        prev_asc, prev_mh = (
+            _previous_cleartext_features(prev, now, current_features.filter(pl.col("source") == source))
+            for prev, now, source in zip(previous_inputs, current_inputs, ("asc", "mh"))
+        )
+    elif mode == "trusted":
         prev_asc, prev_mh = link_features(prev_asc), link_features(prev_mh)
     elif mode == "tokens":
         missing = [c for c in columns if c not in prev_asc.columns or c not in prev_mh.columns]
@@ -658,9 +680,9 @@ def link_persons(
         raise ValueError("link_persons: a secret is required to derive research_person_id")
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
-    df = _features(asc, mh, mode)
-    n = df.height
-    df, n_shared = _null_shared_nhs(df, max_records_per_nhs, 2)
+    features = _features(asc, mh, mode)
+    n = features.height
+    df, n_shared = _null_shared_nhs(features, max_records_per_nhs, 2)
     no_ident = df.select(pl.all_horizontal(pl.col(c).is_null() for c in _IDENT_COLS)).to_series()
     n_no_ident = int(no_ident.sum())
 
@@ -673,7 +695,8 @@ def link_persons(
     rescore, kept_pairs = None, None
     if previous_model and previous_inputs is not None and previous_pairs is not None:
         t0 = time.perf_counter()
-        rescore = _changed_records(model_df, previous_inputs, mode, max_records_per_nhs)
+        rescore = _changed_records(model_df, previous_inputs, mode, max_records_per_nhs,
+                                   current_inputs=(asc, mh), current_features=features)
         unchanged = model_df.select("unique_id", "source", "source_person_id").filter(~pl.col("unique_id").is_in(rescore.implode()))
         kept_pairs = _carry_over(previous_pairs, unchanged)
         timings["changed_records_s"] = round(time.perf_counter() - t0, 2)
