@@ -67,10 +67,15 @@ def _attach_imd(df: pl.DataFrame, ref_postcode_lsoa: pl.DataFrame | None, ref_ls
     return df.join(imd, on="lsoa11", how="left")
 
 
-def _finish(df: pl.DataFrame) -> pl.DataFrame:
+def _person_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """The row columns, those a source does not carry as nulls."""
     for c, t in (("lives_alone", pl.Boolean), ("first_contact_date", pl.Date), ("date_of_death", pl.Date), ("n_source_rows", pl.Int64)):
         if c not in df.columns:
             df = df.with_columns(pl.lit(None, t).alias(c))
+    return df.select(_ROW_COLUMNS)
+
+
+def _finish(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(SPINE_COLUMNS).sort("source_person_id")
 
 
@@ -128,8 +133,7 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
         pl.lit("asc").alias("source"),
         pl.col("la_person_unique_identifier").cast(pl.String).alias("source_person_id"),
     )
-    out = _standardise(per, "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "nhs_number", "postcode", as_of)
-    return out.select(_ROW_COLUMNS)
+    return _person_rows(_standardise(per, "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "nhs_number", "postcode", as_of))
 
 
 def build_asc_spine(
@@ -208,11 +212,7 @@ def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None
     gender = "gender" if "gender" in p.columns else None
     if gender is None:
         p = p.with_columns(pl.lit(None, pl.String).alias("gender"))
-    out = _standardise(p, "forename", "surname", "date_of_birth", "gender", "ethnic_category", "nhs_number", "postcode", as_of)
-    for c, t in (("first_contact_date", pl.Date), ("date_of_death", pl.Date)):
-        if c not in out.columns:
-            out = out.with_columns(pl.lit(None, t).alias(c))
-    return out.select(_ROW_COLUMNS)
+    return _person_rows(_standardise(p, "forename", "surname", "date_of_birth", "gender", "ethnic_category", "nhs_number", "postcode", as_of))
 
 
 def build_mh_spine(

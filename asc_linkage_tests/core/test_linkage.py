@@ -210,24 +210,34 @@ def test_assign_ids_fresh_id_avoids_a_previous_id():
     assert ids["z"] == clash and ids["n"] == _rpid(key, "asc:n\x1f1") and changed == 0
 
 
+def _next_quarter_of(frame: pl.DataFrame, name_col: str, nhs_col: str, new_name) -> pl.DataFrame:
+    """`frame` a quarter later: one record gone, one new, one renamed, and one number now held by
+    eight records (nulled on every one of them as shared)."""
+    ids = frame["source_person_id"].to_list()
+    shared = frame[nhs_col].drop_nulls()[0]
+    return pl.concat([
+        frame.filter(pl.col("source_person_id") != ids[0]),
+        frame.head(1).with_columns(pl.lit("ANEW").alias("source_person_id")),
+    ]).with_columns(
+        pl.when(pl.col("source_person_id") == ids[1]).then(new_name).otherwise(pl.col(name_col)).alias(name_col),
+        pl.when(pl.col("source_person_id").is_in(ids[2:9])).then(pl.lit(shared)).otherwise(pl.col(nhs_col)).alias(nhs_col),
+    )
+
+
+def _changed_by_full_comparison(now: tuple, before: tuple, mode: str) -> tuple[pl.DataFrame, pl.Series]:
+    """The reference answer: complete `_features` of both quarters compared after NHS nulling."""
+    df, _ = _null_shared_nhs(_features(*now, mode), 5, 2)
+    previous, _ = _null_shared_nhs(_features(*before, mode), 5, 2)
+    same = unchanged_since(df, previous, ["source", "source_person_id"], [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA])
+    return df, df.filter(~same)["unique_id"]
+
+
 def test_changed_records_match_a_full_comparison(tokens_run):
     # the lean comparison equals comparing full `_features` of both quarters (after NHS nulling)
     ta, tm, _ = tokens_run
-    ids = ta["source_person_id"].to_list()
-    shared = ta["nhs"].drop_nulls()[0]
-    ta2 = pl.concat([
-        ta.filter(pl.col("source_person_id") != ids[0]),  # one record gone
-        ta.head(1).with_columns(pl.lit("ANEW").alias("source_person_id")),  # one new
-    ]).with_columns(
-        pl.when(pl.col("source_person_id") == ids[1]).then(None).otherwise(pl.col("fn_all")).alias("fn_all"),
-        # a number now held by many records: nulled on every one of them this quarter
-        pl.when(pl.col("source_person_id").is_in(ids[2:9])).then(shared).otherwise(pl.col("nhs")).alias("nhs"),
-    )
-    for mode_args in ((ta2, tm), (ta2.reverse(), tm.reverse())):
-        df, _ = _null_shared_nhs(_features(*mode_args, "tokens"), 5, 2)
-        before, _ = _null_shared_nhs(_features(ta.reverse(), tm, "tokens"), 5, 2)
-        same = unchanged_since(df, before, ["source", "source_person_id"], [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA])
-        expected = df.filter(~same)["unique_id"]
+    ta2 = _next_quarter_of(ta, "fn_all", "nhs", None)
+    for now in ((ta2, tm), (ta2.reverse(), tm.reverse())):
+        df, expected = _changed_by_full_comparison(now, (ta.reverse(), tm), "tokens")
         got = _changed_records(df, (ta.reverse(), tm), "tokens", 5)
         assert got.to_list() == expected.to_list() and got.len() >= 3
     with pytest.raises(ValueError):
@@ -245,20 +255,8 @@ def test_changed_records_trusted_reuses_features_of_unchanged_records(world):
     # trusted mode: last quarter's cleartext features are recomputed only for changed records,
     # and the answer equals comparing full `_features` of both quarters
     sa, sm, _ = world
-    ids = sa["source_person_id"].to_list()
-    shared = sa["nhs_number"].drop_nulls()[0]
-    sa2 = pl.concat([
-        sa.filter(pl.col("source_person_id") != ids[0]),  # one record gone
-        sa.head(1).with_columns(pl.lit("ANEW").alias("source_person_id")),  # one new
-    ]).with_columns(
-        pl.when(pl.col("source_person_id") == ids[1]).then(pl.lit("ZED")).otherwise(pl.col("forename")).alias("forename"),
-        pl.when(pl.col("source_person_id").is_in(ids[2:9])).then(pl.lit(shared)).otherwise(pl.col("nhs_number")).alias("nhs_number"),
-    )
-    features = _features(sa2, sm, "trusted")
-    df, _ = _null_shared_nhs(features, 5, 2)
-    before, _ = _null_shared_nhs(_features(sa, sm, "trusted"), 5, 2)
-    same = unchanged_since(df, before, ["source", "source_person_id"], [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA])
-    expected = df.filter(~same)["unique_id"]
-    got = _changed_records(df, (sa, sm), "trusted", 5, current_inputs=(sa2, sm), current_features=features)
+    sa2 = _next_quarter_of(sa, "forename", "nhs_number", pl.lit("ZED"))
+    df, expected = _changed_by_full_comparison((sa2, sm), (sa, sm), "trusted")
+    got = _changed_records(df, (sa, sm), "trusted", 5, current_inputs=(sa2, sm), current_features=_features(sa2, sm, "trusted"))
     assert got.to_list() == expected.to_list() and got.len() >= 3
     assert _changed_records(df, (sa, sm), "trusted", 5).to_list() == expected.to_list()
