@@ -84,11 +84,16 @@ def _whole_table(rows: pl.DataFrame, ref_postcode_lsoa: pl.DataFrame | None, ref
     return _finish(_attach_imd(s.flag_shared_nhs(rows), ref_postcode_lsoa, ref_lsoa_imd))
 
 
-def _judged_last_quarter(previous_spine: pl.DataFrame) -> pl.Series:
-    """Ids whose previous row holds a judgement that may no longer stand: a DOB in the future
-    (the reference date has moved) or a number nulled as shared (a holder may have gone)."""
-    suspect = (pl.col("dob_flag") == "implausible") | (pl.col("nhs_number_flag") == "shared_placeholder")
-    return previous_spine.filter(suspect)["source_person_id"]
+def _carry_forward(previous_spine: pl.DataFrame, present: pl.Series, rebuild: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
+    """Next quarter: last quarter's rows that stand (ids `present` this quarter and not rebuilt)
+    and every id to rebuild: `rebuild`, ids new since last quarter, and ids whose previous row holds
+    a judgement that may no longer stand: a DOB in the future (the reference date has moved) or a
+    number nulled as shared (a holder may have gone)."""
+    judged = previous_spine.filter((pl.col("dob_flag") == "implausible") | (pl.col("nhs_number_flag") == "shared_placeholder"))
+    new = present.filter(~present.is_in(previous_spine["source_person_id"].implode()))
+    redo = pl.concat([rebuild.cast(pl.String), new, judged["source_person_id"]]).unique()
+    kept = previous_spine.filter(pl.col("source_person_id").is_in(present.implode()) & ~pl.col("source_person_id").is_in(redo.implode()))
+    return kept, redo
 
 
 def _lives_alone_expr(cols: list[str]) -> pl.Expr:
@@ -162,13 +167,11 @@ def build_asc_spine_incremental(
     moved), a number nulled as shared last quarter (it may no longer be), and LSOA/IMD, which are
     looked up again in case the reference files changed. Shared numbers are judged again on every
     row: a new holder can make a kept row's number shared."""
-    redo = pl.concat([touched_person_ids.cast(pl.String), _judged_last_quarter(previous_spine)]).unique().implode()
     person = pl.col("la_person_unique_identifier").cast(pl.String)
-    fresh = _asc_person_rows(stg_events.filter(person.is_in(redo)), as_of)
-    present = stg_events.select(person.alias("source_person_id")).unique()
-    kept = (previous_spine.filter(~pl.col("source_person_id").is_in(redo))
-            .join(present, on="source_person_id", how="semi").select(fresh.columns))
-    return _whole_table(pl.concat([kept, fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
+    present = stg_events.select(person.unique())["la_person_unique_identifier"]
+    kept, redo = _carry_forward(previous_spine, present, touched_person_ids)
+    fresh = _asc_person_rows(stg_events.filter(person.is_in(redo.implode())), as_of)
+    return _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
 
 
 def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None, mh_referrals: pl.DataFrame | None,
@@ -282,15 +285,12 @@ def build_mh_spine_incremental(
     if changed is None:
         return build_mh_spine(mh_patients, mh_addresses, ref_postcode_lsoa, ref_lsoa_imd, mh_referrals, as_of)
     pid = pl.col("patient_id").cast(pl.String)
-    present = mh_patients.select(pid.alias("source_person_id")).unique()
-    new = present.join(previous_spine, on="source_person_id", how="anti")["source_person_id"]
-    redo = pl.concat([changed, _judged_last_quarter(previous_spine), new]).unique().implode()
+    kept, redo = _carry_forward(previous_spine, mh_patients.select(pid.unique())["patient_id"], changed)
+    redo = redo.implode()
     fresh = _mh_person_rows(
         mh_patients.filter(pid.is_in(redo)),
         None if mh_addresses is None else mh_addresses.filter(pid.is_in(redo)),
         None if mh_referrals is None else mh_referrals.filter(pid.is_in(redo)),
         as_of,
     )
-    kept = (previous_spine.join(present, on="source_person_id", how="semi")
-            .filter(~pl.col("source_person_id").is_in(redo)).select(fresh.columns))
-    return _whole_table(pl.concat([kept, fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
+    return _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
