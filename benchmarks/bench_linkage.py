@@ -127,8 +127,9 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     from asc_linkage.core.tokens import make_link_tokens
 
     w, p = Path(work), Path(work_prev)
-    cld = _read(w, "cld_events")
-    new_drop = cld.filter(pl.col("_quarter") == cld["_quarter"].max())
+    # Only the new drop, as the pipeline reads it (every drop in memory would inflate peak RSS).
+    cld = pl.scan_parquet(w / "cld_events.parquet")
+    new_drop = cld.filter(pl.col("_quarter") == cld.select(pl.col("_quarter").max()).collect().item()).collect()
     ref_pc, ref_imd = _read(w, "ref_postcode_lsoa"), _read(w, "ref_lsoa_imd")
     mh_inputs = [_read(w, t) for t in ("mh_patients", "mh_addresses", "mh_referrals")]
     t0 = time.perf_counter()  # reading the previous state counts
@@ -209,37 +210,19 @@ def run_isolated(fn, *args) -> dict:
 # Scoring
 # ---------------------------------------------------------------------------------------------
 
-def name_only_pairs(work: Path, name: str, truth: pl.DataFrame) -> dict:
-    """True pairs whose two records share no comparable identifier beyond names and sex: for each
-    of NHS number, date of birth and postcode (current or history) one side has none. Such pairs
-    are as likely to be namesakes as the same person, so they bound the recall a linkage can
-    reach without false links. Returns their count per kind and how many were linked."""
-    km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
-    cols = ["source", "source_person_id", "nhs_number", "date_of_birth", "postcode", "postcode_history"]
-    sp = pl.concat([pl.read_parquet(work / "asc_spine.parquet").select(cols), pl.read_parquet(work / "mh_spine.parquet").select(cols)])
-    t = truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
-    d = t.join(sp, on=["source", "source_person_id"]).join(km.select("source", "source_person_id", "research_person_id"),
-                                                            on=["source", "source_person_id"])
-    d = d.with_columns(pl.concat_str("source", "source_person_id").alias("k"),
-                       pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode")).list.drop_nulls().alias("pcs"))
-    p = d.join(d, on="true_person_id", suffix="_r").filter(pl.col("k") < pl.col("k_r"))
-    missing = lambda c: pl.col(c).is_null() | pl.col(f"{c}_r").is_null()  # noqa: E731
-    no_pc = (pl.col("pcs").list.len() == 0) | (pl.col("pcs_r").list.len() == 0)
-    p = p.filter(missing("nhs_number") & missing("date_of_birth") & no_pc)
-    p = p.with_columns(kind=pl.when(pl.col("source") != pl.col("source_r")).then(pl.lit("cross")).otherwise(pl.col("source")),
-                       linked=pl.col("research_person_id") == pl.col("research_person_id_r"))
-    return {k: (n, l) for k, n, l in p.group_by("kind").agg(pl.len(), pl.col("linked").sum()).sort("kind").iter_rows()}
-
-
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
-    from asc_linkage.core.quality import pairwise_scores, recall_by_group
+    from asc_linkage.core.quality import name_only_summary, pairwise_scores, recall_by_group, true_pair_evidence
 
     km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
     sc = pairwise_scores(km, truth)
     sa, sm = pl.read_parquet(work / "asc_spine.parquet"), pl.read_parquet(work / "mh_spine.parquet")
     persons = pl.concat([sa.select("source", "source_person_id", "ethnic_group"), sm.select("source", "source_person_id", "ethnic_group")])
-    eth = recall_by_group(km, truth, persons, "ethnic_group")
+    pairs = true_pair_evidence(km, truth, sa, sm)
+    sc["name_only"] = {k: (n, linked, rec) for k, n, linked, rec in
+                       name_only_summary(pairs).select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs").iter_rows()}
+    eth = recall_by_group(km, truth, persons, "ethnic_group", pairs)
     sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
+    sc["recall_by_ethnic_group_other"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall_other_persons"].fill_null(0.0)]))
     return sc
 
 
@@ -290,16 +273,16 @@ def main() -> None:
               f"  (true pairs {sc['cross_true_pairs']})")
         print(f"duplicates    ASC recall {sc['dup_asc_recall']:.4f} precision {sc['dup_asc_precision']:.4f} (pairs {sc['dup_asc_true_pairs']})"
               f" | MH recall {sc['dup_mh_recall']:.4f} precision {sc['dup_mh_precision']:.4f} (pairs {sc['dup_mh_true_pairs']})")
-        bound = name_only_pairs(work, mode, truth)
         for kind, label in (("cross", "cross-system"), ("asc", "ASC duplicates"), ("mh", "MH duplicates")):
-            n, linked = bound.get(kind, (0, 0))
+            n, linked, rec_other = sc["name_only"].get(kind, (0, 0, None))
             total = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_pairs"]
-            tp = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_positive_pairs"]
             print(f"name-only true pairs ({label}): {n} of {total}, {linked} linked;"
-                  f" recall on the other pairs {(tp - linked) / max(total - n, 1):.4f}")
-        rec = sc["recall_by_ethnic_group"]
-        known = {k: v for k, v in rec.items() if k != "Unknown"}
-        print(f"recall by ethnic group {rec}  spread(known) {max(known.values()) - min(known.values()):.4f}")
+                  f" recall on the other pairs {rec_other if rec_other is None else round(rec_other, 4)}")
+        for key, label in (("recall_by_ethnic_group", "recall by ethnic group"),
+                           ("recall_by_ethnic_group_other", "same, persons without a name-only pair")):
+            rec = sc[key]
+            known = {k: v for k, v in rec.items() if k != "Unknown"}
+            print(f"{label} {rec}  spread(known) {max(known.values()) - min(known.values()):.4f}")
         print(f"wall {r['wall']:.1f}s (spine {r['spine_s']:.1f}s, tokens {r['tokens_s']:.1f}s) peak RSS {r['rss_mb']:.0f} MB  timings {st['timings_s']}")
         print("stats", {k: v for k, v in st.items() if k != "timings_s"})
         # Next quarter: the previous quarter run in full, then this quarter from its state.

@@ -80,9 +80,57 @@ def pairwise_scores(key_map: pl.DataFrame, truth: pl.DataFrame) -> dict[str, flo
     return out
 
 
-def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.DataFrame, group: str) -> pl.DataFrame:
+def true_pair_evidence(key_map: pl.DataFrame, truth: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame) -> pl.DataFrame:
+    """Every true record pair (`kind`: cross, asc or mh), whether it was linked, and whether it is
+    name-only: for each of NHS number, date of birth and postcode (current or history) one side
+    has none, so the two records share no comparable identifier beyond names and sex. Such pairs
+    are as likely to be namesakes as the same person: they bound the recall a linkage can reach
+    without false links."""
+    cols = ["source", "source_person_id", "nhs_number", "date_of_birth", "postcode", "postcode_history"]
+    sp = pl.concat([s.select(pl.col(c) if c in s.columns else pl.lit(None, pl.String).alias(c) for c in cols)
+                    for s in (asc_spine, mh_spine)], how="vertical_relaxed")
+    d = (
+        truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
+        .join(sp.with_columns(pl.col("source_person_id").cast(pl.String)), on=["source", "source_person_id"])
+        .join(key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id"),
+              on=["source", "source_person_id"])
+        .with_columns(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("rid"),
+                      (pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode"))
+                       .list.drop_nulls().list.len() > 0).alias("has_postcode"))
+        .select("rid", "source", "true_person_id", "research_person_id", "nhs_number", "date_of_birth", "has_postcode")
+    )
+    p = d.join(d, on="true_person_id", suffix="_r").filter(pl.col("rid") < pl.col("rid_r"))
+    missing = lambda c: pl.col(c).is_null() | pl.col(f"{c}_r").is_null()  # noqa: E731
+    return p.select(
+        "true_person_id",
+        pl.when(pl.col("source") != pl.col("source_r")).then(pl.lit("cross")).otherwise(pl.col("source")).alias("kind"),
+        (pl.col("research_person_id") == pl.col("research_person_id_r")).alias("linked"),
+        (missing("nhs_number") & missing("date_of_birth") & ~(pl.col("has_postcode") & pl.col("has_postcode_r"))).alias("name_only"),
+    )
+
+
+def name_only_summary(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Per pair kind (from `true_pair_evidence`): true pairs, name-only ones and how many of those
+    were linked, and the recall on the other pairs."""
+    return (
+        pairs.group_by("kind").agg(
+            pl.len().alias("true_pairs"),
+            pl.col("name_only").sum().alias("name_only_pairs"),
+            (pl.col("name_only") & pl.col("linked")).sum().alias("name_only_linked"),
+            (~pl.col("name_only") & pl.col("linked")).sum().alias("_tp_other"),
+        )
+        .with_columns(pl.when(pl.col("true_pairs") > pl.col("name_only_pairs"))
+                      .then(pl.col("_tp_other") / (pl.col("true_pairs") - pl.col("name_only_pairs"))).alias("recall_other_pairs"))
+        .drop("_tp_other").sort("kind")
+    )
+
+
+def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.DataFrame, group: str,
+                    pairs: pl.DataFrame | None = None) -> pl.DataFrame:
     """Share of true cross-system persons (in both systems in truth) whose ASC and MH records all
-    share one research_person_id, by `group` (a column of `persons` keyed by source record)."""
+    share one research_person_id, by `group` (a column of `persons` keyed by source record). With
+    `pairs` (from `true_pair_evidence`), also the persons with a name-only pair and the recall of
+    the others: what the linkage reaches where the records carry a comparable identifier."""
     t = truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
     df = (
         key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
@@ -95,13 +143,24 @@ def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.Data
         # The person's group as recorded in ASC when known (the council's record is the base).
         pl.col(group).sort_by(pl.col("source")).drop_nulls().first().alias(group),
     ).filter(pl.col("ns") == 2)
-    return (
+    extra = []
+    if pairs is not None:
+        flagged = pairs.group_by("true_person_id").agg(pl.col("name_only").any().alias("_name_only"))
+        per = per.join(flagged, on="true_person_id", how="left").with_columns(pl.col("_name_only").fill_null(False))
+        other = ~pl.col("_name_only")
+        extra = [pl.col("_name_only").sum().alias("name_only_persons"),
+                 ((pl.col("nr") == 1) & other).sum().alias("_linked_other"), other.sum().alias("_other")]
+    out = (
         per.with_columns(pl.col(group).fill_null("Unknown"))
         .group_by(group)
-        .agg(pl.len().alias("true_cross_persons"), (pl.col("nr") == 1).sum().alias("fully_linked"))
+        .agg(pl.len().alias("true_cross_persons"), (pl.col("nr") == 1).sum().alias("fully_linked"), *extra)
         .with_columns((pl.col("fully_linked") / pl.col("true_cross_persons")).alias("recall"))
         .sort(group)
     )
+    if pairs is not None:
+        out = out.with_columns(pl.when(pl.col("_other") > 0).then(pl.col("_linked_other") / pl.col("_other"))
+                               .alias("recall_other_persons")).drop("_linked_other", "_other")
+    return out
 
 
 def _person_frame(key_map: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame, at: dt.date) -> pl.DataFrame:
@@ -179,7 +238,9 @@ def linkage_quality(
         sc = pairwise_scores(key_map, truth)
         tables["accuracy"] = pl.DataFrame({"measure": list(sc), "value": [float(v) for v in sc.values()]})
         persons = p.select("source", "source_person_id", "ethnic_group", "sex", "age_band")
-        tables["recall_by_ethnic_group"] = recall_by_group(key_map, truth, persons, "ethnic_group")
+        pairs = true_pair_evidence(key_map, truth, asc_spine, mh_spine)
+        tables["name_only_pairs"] = name_only_summary(pairs)
+        tables["recall_by_ethnic_group"] = recall_by_group(key_map, truth, persons, "ethnic_group", pairs)
         tables["recall_by_sex"] = recall_by_group(key_map, truth, persons, "sex")
         tables["recall_by_age_band"] = recall_by_group(key_map, truth, persons, "age_band")
     titles = {
@@ -187,7 +248,8 @@ def linkage_quality(
         "match_rate_by_ethnic_group": "Match rate by broad ethnic group", "match_rate_by_sex": "Match rate by sex",
         "match_rate_by_age_band": "Match rate by age band", "match_rate_by_imd_quintile": "Match rate by IMD quintile (1 = most deprived)",
         "linked_vs_unlinked": "Linked vs unlinked characteristics",
-        "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group",
+        "name_only_pairs": "True pairs with no comparable identifier beyond names and sex (the recall a linkage can reach)",
+        "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group (and of those without a name-only pair)",
         "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
     }
     for name, t in tables.items():

@@ -27,11 +27,9 @@ def _standardise(df: pl.DataFrame, fn: str, sn: str, dob: str, sex: str, eth: st
     # their names (the MH file already uses them).
     df = df.rename({fn: "_raw_fn", sn: "_raw_sn"})
     fn, sn = "_raw_fn", "_raw_sn"
-    nhs_clean, nhs_flag = s.standardise_nhs_number(nhs)
     dob_clean, dob_flag = s.standardise_dob(dob, as_of=as_of)
     out = df.with_columns(
-        nhs_clean.alias("nhs_number"),
-        nhs_flag.alias("nhs_number_flag"),
+        s.nhs_number_struct(nhs).alias("_nhs"),
         s.standardise_forenames(fn).alias("_fn"),
         s.standardise_surname(sn).alias("_sn"),
         dob_clean.alias("date_of_birth"),
@@ -39,7 +37,7 @@ def _standardise(df: pl.DataFrame, fn: str, sn: str, dob: str, sex: str, eth: st
         s.standardise_sex(sex).alias("sex"),
         s.standardise_ethnicity(eth).alias("_eth"),
         s.standardise_postcode(pc).alias("postcode"),
-    ).unnest("_fn", "_sn", "_eth")
+    ).drop(nhs).unnest("_nhs", "_fn", "_sn", "_eth")
     # Shared NHS numbers are judged later, on the whole table (`s.flag_shared_nhs`).
     return out.with_columns(
         s.postcode_sector("postcode").alias("postcode_sector"),
@@ -105,13 +103,19 @@ def _lives_alone_expr(cols: list[str]) -> pl.Expr:
     return pl.when(v.is_in(["y", "yes", "true", "1"])).then(True).when(v.is_in(["n", "no", "false", "0"])).then(False).otherwise(None)
 
 
+_ASC_SORT_COLUMNS = ("_quarter", "event_start_date", "_row_number")
+_ASC_IDENTIFIER_COLUMNS = ["la_person_unique_identifier", "nhs_number", "first_name", "last_name", "date_of_birth",
+                           "gender", "ethnicity", "postcode", "date_of_death", "event_start_date"]
+#: Staged-event columns a council spine row is built from.
+_ASC_SPINE_INPUTS = {*_ASC_IDENTIFIER_COLUMNS, *_ASC_SORT_COLUMNS, "lives_alone"}
+
+
 def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
     """Spine rows of the persons in `stg_events`, before shared NHS numbers and LSOA/IMD (both
     need the whole table)."""
-    sort_cols = [c for c in ("_quarter", "event_start_date", "_row_number") if c in stg_events.columns]
+    sort_cols = [c for c in _ASC_SORT_COLUMNS if c in stg_events.columns]
     # Only the columns a spine needs: sorting the wide event rows cost most of the time.
-    needed = ["la_person_unique_identifier", "nhs_number", "first_name", "last_name", "date_of_birth", "gender",
-              "ethnicity", "postcode", "date_of_death", "event_start_date"]
+    needed = _ASC_IDENTIFIER_COLUMNS
     df = stg_events.select(
         *needed, *(c for c in sort_cols if c not in needed),
         _lives_alone_expr(stg_events.columns).alias("lives_alone"),
@@ -170,7 +174,9 @@ def build_asc_spine_incremental(
     person = pl.col("la_person_unique_identifier").cast(pl.String)
     present = stg_events.select(person.unique())["la_person_unique_identifier"]
     kept, redo = _carry_forward(previous_spine, present, touched_person_ids)
-    fresh = _asc_person_rows(stg_events.filter(person.is_in(redo.implode())), as_of)
+    # Columns first: filtering the wide staged rows would copy every event column.
+    inputs = stg_events.select(c for c in stg_events.columns if c in _ASC_SPINE_INPUTS)
+    fresh = _asc_person_rows(inputs.filter(person.is_in(redo.implode())), as_of)
     return _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
 
 
@@ -232,8 +238,8 @@ def build_mh_spine(
     return _whole_table(_mh_person_rows(mh_patients, mh_addresses, mh_referrals, as_of), ref_postcode_lsoa, ref_lsoa_imd)
 
 
-def _mh_changed_patients(current: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None],
-                         previous: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]) -> pl.Series | None:
+def mh_changed_patients(current: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None],
+                        previous: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]) -> pl.Series | None:
     """Patient ids whose spine inputs differ between two snapshots (patients, addresses, referrals):
     a patient row, an address row or a referral date that is in one and not the other, or an id on
     several patient rows. Sets, not multisets: a repeated identical row changes no spine value.
@@ -275,13 +281,16 @@ def build_mh_spine_incremental(
     ref_lsoa_imd: pl.DataFrame | None = None,
     mh_referrals: pl.DataFrame | None = None,
     as_of: dt.date | None = None,
+    changed: pl.Series | None = None,
 ) -> pl.DataFrame:
     """The next quarter's trust spine, equal to `build_mh_spine` on this quarter's snapshot:
     `previous_inputs` are last quarter's (patients, addresses, referrals) that `previous_spine` was
     built from. A patient whose patient row, address rows and referral dates are all unchanged
     keeps last quarter's row; others are rebuilt, as are a DOB judged in the future last quarter, a
-    number nulled as shared last quarter, and LSOA/IMD. Shared numbers are judged on every row."""
-    changed = _mh_changed_patients((mh_patients, mh_addresses, mh_referrals), previous_inputs)
+    number nulled as shared last quarter, and LSOA/IMD. Shared numbers are judged on every row.
+    `changed`: `mh_changed_patients` of these inputs, when the caller has it already."""
+    if changed is None:
+        changed = mh_changed_patients((mh_patients, mh_addresses, mh_referrals), previous_inputs)
     if changed is None:
         return build_mh_spine(mh_patients, mh_addresses, ref_postcode_lsoa, ref_lsoa_imd, mh_referrals, as_of)
     pid = pl.col("patient_id").cast(pl.String)

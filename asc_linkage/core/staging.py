@@ -76,22 +76,32 @@ def stage_asc_events_incremental(previous_staged: pl.DataFrame, new_submission: 
     """Next quarter's staged events from last quarter's and the new drop alone, equal to staging
     every drop again: the new drop is the latest submission, so its record wins for every event
     key it carries and every other event keeps last quarter's record."""
-    new = stage_asc_events(new_submission)
+    rows = _keyed_rows(new_submission)
+    chosen = _chosen_rows(rows)
     before = previous_staged.select("event_key", pl.col("n_submissions").alias("_before"))
-    carried = new.select("event_key").join(before, on="event_key", how="left", maintain_order="left")["_before"]
-    new = new.with_columns((pl.col("n_submissions") + carried.fill_null(0)).alias("n_submissions"))
-    # One gather of the wide rows (kept and new, in the full build's order), not a filter then a sort.
-    both = pl.concat([previous_staged, new], how="diagonal_relaxed")
-    keep = pl.concat([~previous_staged["event_key"].is_in(new["event_key"].implode()), pl.repeat(True, new.height, eager=True)])
-    order = (both.select(STAGED_ORDER).with_row_index("_i").filter(keep)
-             .sort(STAGED_ORDER, nulls_last=True, maintain_order=True)["_i"])
-    return _gather(both, order)
+    carried = chosen.select("event_key").join(before, on="event_key", how="left", maintain_order="left")["_before"]
+    kept = (previous_staged.select(*STAGED_ORDER, "n_submissions").with_row_index("_i")
+            .filter(~previous_staged["event_key"].is_in(chosen["event_key"].implode())))
+    new = chosen.select((pl.col("_idx") + previous_staged.height).alias("_i"), *STAGED_ORDER,
+                        pl.col("n_submissions") + carried.fill_null(0))
+    order = pl.concat([kept, new], how="vertical_relaxed").sort(STAGED_ORDER, nulls_last=True)
+    # The drop's wide rows are gathered once, with the kept rows, in the full build's order
+    # (staging the drop on its own first gathered them twice).
+    both = pl.concat([previous_staged.drop("n_submissions"), rows], how="diagonal_relaxed")
+    return _gather(both, order["_i"]).with_columns(order["n_submissions"])
 
 
 def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
     """Accepted `cld_events` rows of every drop up to the quarter (with `_quarter`) -> one row
     per unique event, plus `event_end_date_derived`, `event_key` (string, identifiable: contains
     the LA person id) and `n_submissions` (how many drops carried the event)."""
+    df = _keyed_rows(raw_submissions)
+    chosen = _chosen_rows(df)
+    return _gather(df, chosen["_idx"]).with_columns(chosen["n_submissions"])
+
+
+def _keyed_rows(raw_submissions: pl.DataFrame) -> pl.DataFrame:
+    """Contract columns of every submitted row, typed, with `event_end_date_derived` and `event_key`."""
     # Extra columns a sender adds are kept in the raw layer and ignored from here on (contract).
     contract_columns = set(load_contract().file("cld_events").column_names)
     df = raw_submissions.select(c for c in raw_submissions.columns if c in contract_columns or c.startswith("_"))
@@ -142,12 +152,16 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
         separator="\x1f",
     )
     ref_ok = pl.col("event_reference").is_not_null() & (pl.col("event_reference").cast(pl.String).str.strip_chars() != "")
-    df = df.with_columns(event_key=pl.when(ref_ok).then(by_ref).otherwise(composite))
+    return df.with_columns(event_key=pl.when(ref_ok).then(by_ref).otherwise(composite))
 
+
+def _chosen_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """The row kept per event key (`_idx` into `df`, with `n_submissions` and the STAGED_ORDER
+    columns), in staged order."""
     rank = pl.col("event_outcome").replace_strict(OUTCOME_RANK, default=99, return_dtype=pl.Int32)
     # Choose rows on a narrow frame and gather the wide rows once: sorting the full frame (dozens
     # of string columns, millions of rows) cost most of the run time.
-    narrow = (
+    return (
         df.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("_idx"),
             "event_key", "_quarter", "_row_number", "la_person_unique_identifier", "event_start_date",
@@ -158,5 +172,3 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
         .unique(subset=["event_key"], keep="first", maintain_order=True)
         .sort(STAGED_ORDER, nulls_last=True)
     )
-    out = _gather(df, narrow["_idx"]).with_columns(narrow["n_submissions"])
-    return out

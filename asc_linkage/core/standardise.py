@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 
+import numpy as np
 import polars as pl
 
 
@@ -80,28 +81,36 @@ _NHS_DTYPE = pl.Struct({"nhs_number": pl.String, "nhs_number_flag": pl.String})
 
 def standardise_nhs_number(col: str = "nhs_number") -> tuple[pl.Expr, pl.Expr]:
     """(clean NHS number or null, flag) where flag is valid|missing|invalid|shared_placeholder.
-
-    Evaluated once per distinct value in Python: a Modulus 11 expression in polars repeats the
-    digit-string expression ten times and ran ~50x slower. Shared numbers found by counting (one
-    number on many records) are flagged later by `flag_shared_nhs` (needs the whole table)."""
-    st = pl.col(col).cast(pl.String).map_batches(_nhs_batch, return_dtype=_NHS_DTYPE)
+    Shared numbers found by counting (one number on many records) are flagged later by
+    `flag_shared_nhs` (needs the whole table)."""
+    st = nhs_number_struct(col)
     return st.struct.field("nhs_number"), st.struct.field("nhs_number_flag")
 
 
+def nhs_number_struct(col: str = "nhs_number") -> pl.Expr:
+    """Struct {nhs_number, nhs_number_flag} of `standardise_nhs_number`, computed once (taking
+    the two fields of it in one `with_columns` computed the check twice)."""
+    return pl.col(col).cast(pl.String).map_batches(_nhs_batch, return_dtype=_NHS_DTYPE)
+
+
+_NHS_WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)
+
+
 def _nhs_batch(s: pl.Series) -> pl.Series:
-    # Inside a batch the digit string is a materialised column, so the ten slices are cheap.
-    df = pl.DataFrame({"d": s.str.replace_all(r"[^0-9]", "")})
-    d = pl.col("d")
-    total = sum(d.str.slice(i, 1).cast(pl.Int64, strict=False) * (10 - i) for i in range(9))
-    check = 11 - (total % 11)
-    check = pl.when(check == 11).then(0).otherwise(check)
-    ok = ((d.str.len_chars() == 10) & (check != 10) & (check == d.str.slice(9, 1).cast(pl.Int64, strict=False))).fill_null(False)
-    ph = d.is_in(list(PLACEHOLDER_NHS))
-    out = df.select(
-        pl.when(ok & ~ph).then(d).alias("nhs_number"),
-        pl.when(d.is_null() | (d == "")).then(pl.lit("missing"))
-        .when(ph).then(pl.lit("shared_placeholder"))
-        .when(ok).then(pl.lit("valid"))
+    # Modulus 11 on a (rows x 10) digit matrix in numpy: as polars string slices it ran ~20x slower.
+    d = s.str.replace_all(r"[^0-9]", "")
+    ten = (d.str.len_bytes() == 10).fill_null(False)
+    ok = np.zeros(len(d), dtype=bool)
+    if ten.any():
+        digits = np.frombuffer("".join(d.filter(ten).to_list()).encode("ascii"), dtype=np.uint8).reshape(-1, 10) - ord("0")
+        check = 11 - (digits[:, :9].astype(np.int64) @ _NHS_WEIGHTS) % 11
+        check[check == 11] = 0
+        ok[ten.to_numpy()] = (check != 10) & (check == digits[:, 9])
+    out = pl.DataFrame({"d": d, "ok": ok}).select(
+        pl.when(pl.col("ok") & ~pl.col("d").is_in(list(PLACEHOLDER_NHS))).then(pl.col("d")).alias("nhs_number"),
+        pl.when(pl.col("d").is_null() | (pl.col("d") == "")).then(pl.lit("missing"))
+        .when(pl.col("d").is_in(list(PLACEHOLDER_NHS))).then(pl.lit("shared_placeholder"))
+        .when(pl.col("ok")).then(pl.lit("valid"))
         .otherwise(pl.lit("invalid")).alias("nhs_number_flag"),
     )
     return out.to_struct(s.name)

@@ -172,23 +172,31 @@ def hmac_int64(key: bytes, domain: str, value: str) -> int:
 
 
 def hmac_int64_many(key: bytes, domains: pl.Series, values: pl.Series) -> pl.Series:
-    """`hmac_int64(key, domain, value)` of every (domain, value) row, computed in DuckDB from its
-    SHA-256 function (RFC 2104: H(K^opad || H(K^ipad || message))): the same numbers, vectorised
-    and on every core, where a Python loop over millions of distinct values was the slowest step of
-    the tokens. One query for all domains: a DuckDB connection costs tens of milliseconds."""
+    """`hmac_int64(key, domain, value)` of every (domain, value) row (see `hmac_hex_many`)."""
+    digests = hmac_hex_many(key, domains, values)
+    return digests.str.slice(0, 16).str.to_integer(base=16, dtype=pl.UInt64).reinterpret(signed=True).alias("t")
+
+
+def hmac_hex_many(key: bytes, domains: pl.Series | str, values: pl.Series) -> pl.Series:
+    """Hex HMAC-SHA256 of `f"{domain}\x1f{value}"` for every row, computed in DuckDB from its
+    SHA-256 function (RFC 2104: H(K^opad || H(K^ipad || message))): the same digests as Python's
+    `hmac`, vectorised and on every core, where a Python loop over millions of distinct values was
+    the slowest step of the tokens. One query for all domains: a DuckDB connection costs tens of
+    milliseconds."""
     import duckdb
 
     if len(key) > 64:  # RFC 2104 hashes longer keys first; ours are 32-byte derived keys
         key = hashlib.sha256(key).digest()
     block = key.ljust(64, b"\0")
     ipad, opad = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+    if isinstance(domains, str):
+        domains = pl.repeat(domains, values.len(), eager=True, dtype=pl.String)
     frame = pl.DataFrame({"d": domains.cast(pl.String), "v": values.cast(pl.String)})
     with duckdb.connect() as con:
-        digests = con.sql(
+        return con.sql(
             "SELECT sha256($opad || unhex(sha256($ipad || encode(d || chr(31) || v)))) AS h FROM frame",
             params={"opad": opad, "ipad": ipad},
         ).pl()["h"]
-    return digests.str.slice(0, 16).str.to_integer(base=16, dtype=pl.UInt64).reinterpret(signed=True).alias("t")
 
 
 def _token_series(values: pl.Series, lut: pl.DataFrame) -> pl.Series:
@@ -221,7 +229,8 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
         raise ValueError("make_link_tokens: an empty secret is not allowed")
     if previous_spine is not None and previous_tokens is not None:
         kept = spine.filter(unchanged_since(spine, previous_spine, ["source_person_id"], IDENTIFIER_COLUMNS)).select("source_person_id")
-        reused = previous_tokens.join(kept, on="source_person_id", how="semi")
+        # Positions only: copying the wide token rows (list columns) was most of the cost.
+        reused_at = previous_tokens.select("source_person_id").with_row_index("__at").join(kept, on="source_person_id", how="semi")
         # The previous tokens must belong to that spine and that secret (a rotated secret makes
         # every token new): a few reused rows are hashed again, with the new records in one call
         # (each call has a fixed cost), and compared.
@@ -229,13 +238,18 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
         todo = spine.join(kept, on="source_person_id", how="anti")
         fresh = make_link_tokens(pl.concat([todo, spine.join(probe, on="source_person_id", how="semi")]), secret)
         probe_fresh = fresh.join(probe, on="source_person_id", how="semi").sort("source_person_id")
-        consistent = reused.height == kept.height and probe_fresh.equals(
-            reused.join(probe, on="source_person_id", how="semi").select(TOKEN_COLUMNS).sort("source_person_id"))
+        consistent = reused_at.height == kept.height and probe_fresh.equals(
+            previous_tokens.join(probe, on="source_person_id", how="semi").select(TOKEN_COLUMNS).sort("source_person_id"))
         if consistent:
-            parts = [reused.select(TOKEN_COLUMNS), fresh.join(probe, on="source_person_id", how="anti")]
-            order = spine.select("source_person_id").with_row_index("__i")
-            return (pl.concat(parts, how="vertical_relaxed")
-                    .join(order, on="source_person_id").sort("__i").drop("__i"))
+            # Each row's place among the reused rows or the fresh ones, then one gather a column.
+            fresh = fresh.join(probe, on="source_person_id", how="anti")
+            fresh_at = fresh.select("source_person_id").with_row_index("__at").with_columns(pl.col("__at") + previous_tokens.height)
+            at = spine.select("source_person_id").join(pl.concat([reused_at, fresh_at]), on="source_person_id",
+                                                       how="left", maintain_order="left")["__at"]
+            return pl.DataFrame([
+                pl.concat([previous_tokens.get_column(c), fresh.get_column(c).cast(previous_tokens.schema[c])], rechunk=True).gather(at)
+                for c in TOKEN_COLUMNS
+            ])
     # A derived key, so the raw secret is used for nothing but key derivation.
     key = hmac.digest(secret, b"asc-linkage link tokens v1", hashlib.sha256)
     feats = link_features(spine, blooms=False)

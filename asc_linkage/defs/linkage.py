@@ -118,15 +118,17 @@ def mh_patient_spine(context: dg.AssetExecutionContext, home: HomeResource, raw_
     previous = _previous_if_fresh(home, "mh_patient_spine", quarter, [*MH_SNAPSHOT, "raw_ref_postcode_lsoa", "raw_ref_lsoa_imd"])
     # The snapshot last quarter's spine was built from: only patients whose rows changed are rebuilt.
     previous_inputs = tuple(_previous(home, IDENTIFIABLE, t, quarter) for t in MH_SNAPSHOT) if previous is not None else None
-    incremental = previous_inputs is not None and previous_inputs[0] is not None
-    if incremental:
+    changed = None
+    if previous_inputs is not None and previous_inputs[0] is not None:
+        changed = spine.mh_changed_patients(inputs, previous_inputs)  # None: the files' columns changed
+    if changed is not None:
         built = spine.build_mh_spine_incremental(previous, previous_inputs, inputs[0], inputs[1], *refs,
-                                                 mh_referrals=inputs[2], as_of=quarter_end(quarter))
+                                                 mh_referrals=inputs[2], as_of=quarter_end(quarter), changed=changed)
     else:
         built = spine.build_mh_spine(inputs[0], inputs[1], *refs, mh_referrals=inputs[2], as_of=quarter_end(quarter))
     yield dg.Output(built, metadata=rows_metadata(
-        built, built_from="last quarter's spine + changed patients" if incremental else "this snapshot",
-        **_spine_counts(built)))
+        built, built_from="last quarter's spine + changed patients" if changed is not None else "this snapshot",
+        patients_rebuilt=built.height if changed is None else changed.len(), **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "mh_patient_spine", built, spine_suite())
 
 

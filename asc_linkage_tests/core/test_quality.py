@@ -2,7 +2,7 @@ import datetime as dt
 
 import polars as pl
 
-from asc_linkage.core.quality import age_band_expr, linkage_quality, pairwise_scores
+from asc_linkage.core.quality import age_band_expr, linkage_quality, name_only_summary, pairwise_scores, true_pair_evidence
 
 D = dt.date
 
@@ -12,7 +12,7 @@ def _spine(source, ids, eth, sex):
     return pl.DataFrame({
         "source": [source] * n, "source_person_id": ids, "sex": sex, "ethnic_group": eth,
         "date_of_birth": [D(1950, 6, 1)] * n, "imd_decile": [1, 10, None][:n] + [None] * max(0, n - 3),
-        "nhs_number": ["9434765919"] * n, "postcode_history": [["SE5 8AZ"]] * n,
+        "nhs_number": ["9434765919"] * n, "postcode": ["SE5 8AZ"] * n, "postcode_history": [["SE5 8AZ"]] * n,
     })
 
 
@@ -41,10 +41,33 @@ def test_report_tables_and_no_identifiers():
     assert dict(zip(eth["ethnic_group"], eth["match_rate"])) == {"Asian": 0.0, "Black": 0.0, "White": 1.0}
     rec = rep.tables["recall_by_ethnic_group"]
     assert dict(zip(rec["ethnic_group"], rec["recall"])) == {"Black": 0.0, "White": 1.0}
+    assert rec["name_only_persons"].to_list() == [0, 0] and rec["recall_other_persons"].to_list() == [0.0, 1.0]
+    assert rep.tables["name_only_pairs"]["name_only_pairs"].to_list() == [0]
     assert "match_rate_by_imd_quintile" in rep.tables and "linked_vs_unlinked" in rep.tables
     for ident in ["a1", "m2", "RPAAAAAAAAAAAA", "SE5 8AZ", "9434765919"]:
         assert ident not in rep.markdown
         assert ident not in str(rep.figures)
+
+
+def test_name_only_pairs_bound_the_recall():
+    """A pair whose records share no comparable identifier beyond names and sex is name-only, even
+    when each side alone holds some identifier; one comparable field on both sides is enough."""
+    asc = _spine("asc", ["a1", "a2", "a3", "a4"], ["White", "Black", "Black", "White"], ["Male"] * 4).with_columns(
+        nhs_number=pl.Series([None, None, None, "9434765919"]),
+        date_of_birth=pl.Series([None, D(1950, 6, 1), None, None]),
+        postcode=pl.Series([None, None, "SE5 8AZ", None]), postcode_history=pl.Series([None, None, ["SE5 8AZ"], None]))
+    mh = _spine("mh", ["m1", "m2", "m3", "m4"], ["White", "Black", "Black", "White"], ["Male"] * 4)
+    truth = pl.DataFrame({"true_person_id": [1, 2, 3, 4, 1, 2, 3, 4], "source": ["asc"] * 4 + ["mh"] * 4,
+                          "source_person_id": ["a1", "a2", "a3", "a4", "m1", "m2", "m3", "m4"]})
+    # Person 1 is name-only (no NHS, DOB or postcode on the council side) and unlinked; 2 and 3 share
+    # a DOB or a postcode; 4 shares the NHS number. Persons 2 and 4 are linked.
+    km = truth.select("source", "source_person_id", pl.format("RP{}", pl.col("true_person_id")).alias("research_person_id"))
+    km = km.with_columns(pl.when(pl.col("source_person_id").is_in(["a1", "a3"])).then(pl.lit("RPX") + pl.col("source_person_id"))
+                         .otherwise(pl.col("research_person_id")).alias("research_person_id"))
+    pairs = true_pair_evidence(km, truth, asc, mh)
+    assert pairs.sort("true_person_id")["name_only"].to_list() == [True, False, False, False]
+    summary = name_only_summary(pairs).row(0, named=True)
+    assert summary == {"kind": "cross", "true_pairs": 4, "name_only_pairs": 1, "name_only_linked": 0, "recall_other_pairs": 2 / 3}
 
 
 def test_age_bands():
