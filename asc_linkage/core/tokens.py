@@ -65,6 +65,12 @@ BLOOM_COLUMNS = [*BLOOMS, *OVERLAP_BLOOMS]
 TOKEN_COLUMNS = ["source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS]
 
 
+def _sorted(lists: pl.Expr) -> pl.Expr:
+    # `list.sort()` costs ~15 us a row in polars 2.1 (2 s for 120,000 short lists); sorting inside
+    # `list.eval` gives the same lists 25x faster.
+    return lists.list.eval(pl.element().sort())
+
+
 def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
     """Cleartext comparison features, one row per spine row (identifiable). `blooms=False` skips
     the cleartext Bloom filters (the token path builds its own from keyed tokens)."""
@@ -89,7 +95,7 @@ def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
         fn.alias("fn"),
         sn.alias("sn"),
         pl.col("forename_nick").alias("fn_nick"),
-        pl.concat_list(fn, others).list.drop_nulls().list.unique().list.sort().alias("fn_all"),
+        _sorted(pl.concat_list(fn, others).list.drop_nulls().list.unique()).alias("fn_all"),
         pl.col("surname_parts").alias("sn_parts"),
         pl.when(fn.is_not_null() & sn.is_not_null())
         .then(pl.when(fn <= sn).then(pl.concat_str(fn, sn, separator=" ")).otherwise(pl.concat_str(sn, fn, separator=" ")))
@@ -110,9 +116,9 @@ def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
         pl.col("postcode").alias("pc"),
         pl.col("postcode_sector").alias("pc_sector"),
         pl.col("postcode_district").alias("pc_district"),
-        pl.concat_list(hist, pl.col("postcode")).list.drop_nulls().list.unique().list.sort().alias("pc_hist"),
-        pl.concat_list(hist, pl.col("postcode")).list.drop_nulls()
-        .list.eval(pl.element().str.slice(0, pl.element().str.len_chars() - 2)).list.unique().list.sort().alias("pc_sector_hist"),
+        _sorted(pl.concat_list(hist, pl.col("postcode")).list.drop_nulls().list.unique()).alias("pc_hist"),
+        _sorted(pl.concat_list(hist, pl.col("postcode")).list.drop_nulls()
+                .list.eval(pl.element().str.slice(0, pl.element().str.len_chars() - 2)).list.unique()).alias("pc_sector_hist"),
         pl.when(pl.col("sex").is_in(["Male", "Female"])).then(pl.col("sex")).alias("sex"),
         fn.alias("fn_text"),
         sn.alias("sn_text"),
