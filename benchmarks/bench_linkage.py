@@ -133,19 +133,28 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     ref_pc, ref_imd = _read(w, "ref_postcode_lsoa"), _read(w, "ref_lsoa_imd")
     mh_inputs = [_read(w, t) for t in ("mh_patients", "mh_addresses", "mh_referrals")]
     t0 = time.perf_counter()  # reading the previous state counts
-    prev_stg, prev_sa, prev_sm = _read(p, "stg_asc_events"), _read(p, "asc_spine"), _read(p, "mh_spine")
+    # State is read where the pipeline's asset would read it and dropped after, as each asset runs
+    # in its own process with only its own inputs (holding everything at once inflated peak RSS).
+    stg = stage_asc_events_incremental(_read(p, "stg_asc_events"), new_drop)
+    touched = new_drop["la_person_unique_identifier"].unique()
+    del new_drop
+    prev_sa = _read(p, "asc_spine")
+    sa = build_asc_spine_incremental(prev_sa, stg, touched, ref_pc, ref_imd)
+    del stg
+    prev_sm = _read(p, "mh_spine")
     prev_snapshot = tuple(_read(p, t) for t in ("mh_patients", "mh_addresses", "mh_referrals"))
-    prev_x, prev_y, prev_pairs = _read(p, f"asc_inputs_{mode}"), _read(p, f"mh_inputs_{mode}"), _read(p, f"pairs_{mode}")
-    prev_model, prev_km = (p / f"model_{mode}.json").read_text(), _read(p, f"key_map_{mode}")
-    stg = stage_asc_events_incremental(prev_stg, new_drop)
-    sa = build_asc_spine_incremental(prev_sa, stg, new_drop["la_person_unique_identifier"].unique(), ref_pc, ref_imd)
     sm = build_mh_spine_incremental(prev_sm, prev_snapshot, mh_inputs[0], mh_inputs[1], ref_pc, ref_imd, mh_inputs[2])
+    del prev_snapshot, mh_inputs
+    prev_x, prev_y = _read(p, f"asc_inputs_{mode}"), _read(p, f"mh_inputs_{mode}")
     t_spine = time.perf_counter() - t0
     if mode == "tokens":
         x, y = make_link_tokens(sa, SECRET, prev_sa, prev_x), make_link_tokens(sm, SECRET, prev_sm, prev_y)
     else:
         x, y = sa, sm
     t_tok = time.perf_counter() - t0 - t_spine
+    if mode == "tokens":
+        del sa, sm, prev_sa, prev_sm
+    prev_pairs, prev_model, prev_km = _read(p, f"pairs_{mode}"), (p / f"model_{mode}.json").read_text(), _read(p, f"key_map_{mode}")
     res = link_persons(x, y, mode=mode, secret=SECRET, previous_model=prev_model, previous_key_map=prev_km,
                        previous_inputs=(prev_x, prev_y), previous_pairs=prev_pairs)
     wall = time.perf_counter() - t0
