@@ -1,9 +1,11 @@
 import datetime as dt
+import hashlib
+import hmac
 
 import polars as pl
 
 from asc_linkage.core.spine import build_mh_spine
-from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, make_link_tokens
+from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, hmac_hex_many, make_link_tokens
 
 D = dt.date
 
@@ -52,3 +54,12 @@ def test_incremental_tokens_equal_hashing_everything_and_follow_the_secret():
     assert make_link_tokens(sp, b"k", previous, make_link_tokens(previous, b"k")).equals(full)
     # tokens made with another secret are never reused
     assert make_link_tokens(sp, b"k", previous, make_link_tokens(previous, b"rotated")).equals(full)
+
+
+def test_vectorised_hmac_equals_python_hmac():
+    """The DuckDB HMAC behind tokens and research person ids is RFC 2104 HMAC-SHA256 of the UTF-8
+    bytes, as Python's `hmac` computes it (keys up to and over one block, non-ASCII values)."""
+    values = pl.Series(["asc:P1", "Zoë Ōtsuka", "", "mh:9" * 40])
+    for key in (b"k" * 32, b"x" * 64, b"long key " * 10):
+        expected = [hmac.new(key, f"rpid\x1f{v}".encode(), hashlib.sha256).hexdigest() for v in values.to_list()]
+        assert hmac_hex_many(key, "rpid", values).to_list() == expected
