@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import polars as pl  # noqa: E402
 
-from bench_linkage import load_raw, run_isolated, score, step_ours, step_plain_splink  # noqa: E402
+from bench_linkage import load_raw, peak_rss_mb, run_isolated, score, step_ours, step_plain_splink  # noqa: E402
 
 QUARTER = "2025-Q2"
 LINK_TABLES = ("cld_events", "mh_patients", "mh_addresses", "mh_referrals")
@@ -138,8 +138,6 @@ def relabel_postcode(col: str, areas: dict[str, str], index: int) -> pl.Expr:
 def make_chunk(chunk_dir: str, persons: int, seed: int, index: int) -> dict:
     """Generate one chunk (one drop), ingest what linkage reads, prefix its ids with the chunk number,
     and make it its own borough (chunk-specific postcode areas and LSOA codes)."""
-    import resource
-
     import asc_linkage.core.synth as synth
 
     d = Path(chunk_dir)
@@ -168,7 +166,7 @@ def make_chunk(chunk_dir: str, persons: int, seed: int, index: int) -> dict:
     shutil.rmtree(raw)
     counts = record_counts(d)
     counts["postcodes_unmapped"] = int(unmapped)
-    counts["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    counts["rss_mb"] = peak_rss_mb()
     return counts
 
 
