@@ -589,16 +589,20 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
     return labels.tolist(), refused
 
 
+def _rpids(key: bytes, member_keys: pl.Series) -> pl.Series:
+    """Research person ids from member keys, all at once (a Python HMAC an id cost seconds at a
+    million records)."""
+    return "RP" + hmac_hex_many(key, "rpid", member_keys).str.slice(0, 12).str.to_uppercase()
+
+
 def _rpid(key: bytes, member_key: str) -> str:
-    return "RP" + hmac.digest(key, f"rpid\x1f{member_key}".encode(), "sha256").hex()[:12].upper()
+    return _rpids(key, pl.Series([member_key], dtype=pl.String))[0]
 
 
 def _fresh_ids(km: pl.DataFrame, key: bytes) -> pl.DataFrame:
     """cluster -> its fresh id (`_fresh`) and its smallest member key (`_min`, keyed hash input)."""
     smallest = km.group_by("cluster").agg(pl.col("_mk").min().alias("_min"))
-    # `_rpid` of every cluster at once (a Python HMAC a cluster cost seconds at a million records).
-    digests = hmac_hex_many(key, "rpid", smallest["_min"])
-    return smallest.with_columns(("RP" + digests.str.slice(0, 12).str.to_uppercase()).alias("_fresh"))
+    return smallest.with_columns(_rpids(key, smallest["_min"]).alias("_fresh"))
 
 
 def _first_per(df: pl.DataFrame, group: str, order: list[str], descending: list[bool]) -> pl.DataFrame:
