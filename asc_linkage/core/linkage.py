@@ -596,6 +596,7 @@ def _rpids(key: bytes, member_keys: pl.Series) -> pl.Series:
 
 
 def _rpid(key: bytes, member_key: str) -> str:
+    """One id (a DuckDB query: for the rare clash in `_assign_ids`, not for loops over clusters)."""
     return _rpids(key, pl.Series([member_key], dtype=pl.String))[0]
 
 

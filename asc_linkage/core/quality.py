@@ -41,11 +41,12 @@ def imd_quintile_expr(decile: str | pl.Expr) -> pl.Expr:
     return ((d.cast(pl.Int64) + 1) // 2).cast(pl.String).fill_null("Unknown")
 
 
-def _pairs(df: pl.DataFrame, group: str) -> pl.DataFrame:
-    """All unordered record pairs sharing `group` (record ids are `rid`), with each side's source."""
-    x = df.select("rid", "source", group)
+def _pairs(df: pl.DataFrame, group: str, also: tuple[str, ...] = ()) -> pl.DataFrame:
+    """All unordered record pairs sharing `group` (record ids are `rid`), with `group`, each side's
+    source and each side's `also` columns (the right side's suffixed `_r`)."""
+    x = df.select("rid", "source", group, *also)
     p = x.join(x, on=group, suffix="_r").filter(pl.col("rid") < pl.col("rid_r"))
-    return p.select("rid", "rid_r", "source", "source_r")
+    return p.select(group, "rid", "rid_r", "source", "source_r", *(c for a in also for c in (a, f"{a}_r")))
 
 
 def pairwise_scores(key_map: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:
@@ -97,9 +98,8 @@ def true_pair_evidence(key_map: pl.DataFrame, truth: pl.DataFrame, asc_spine: pl
         .with_columns(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("rid"),
                       (pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode"))
                        .list.drop_nulls().list.len() > 0).alias("has_postcode"))
-        .select("rid", "source", "true_person_id", "research_person_id", "nhs_number", "date_of_birth", "has_postcode")
     )
-    p = d.join(d, on="true_person_id", suffix="_r").filter(pl.col("rid") < pl.col("rid_r"))
+    p = _pairs(d, "true_person_id", also=("research_person_id", "nhs_number", "date_of_birth", "has_postcode"))
     missing = lambda c: pl.col(c).is_null() | pl.col(f"{c}_r").is_null()  # noqa: E731
     return p.select(
         "true_person_id",

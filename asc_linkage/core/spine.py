@@ -115,9 +115,8 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
     need the whole table)."""
     sort_cols = [c for c in _ASC_SORT_COLUMNS if c in stg_events.columns]
     # Only the columns a spine needs: sorting the wide event rows cost most of the time.
-    needed = _ASC_IDENTIFIER_COLUMNS
     df = stg_events.select(
-        *needed, *(c for c in sort_cols if c not in needed),
+        *_ASC_IDENTIFIER_COLUMNS, *(c for c in sort_cols if c not in _ASC_IDENTIFIER_COLUMNS),
         _lives_alone_expr(stg_events.columns).alias("lives_alone"),
     )
     # Standardised once per distinct raw postcode, not once per event row.

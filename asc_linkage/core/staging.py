@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from asc_linkage.core.frames import gather_rows
 from asc_linkage.core.specs import load_contract
 
 #: Event Outcome hierarchy rank (domain.md 1.3): lower is kept first.
@@ -53,13 +54,6 @@ _OPTIONAL = {
 STAGED_ORDER = ["la_person_unique_identifier", "event_start_date", "event_key"]
 
 
-def _gather(df: pl.DataFrame, idx: pl.Series) -> pl.DataFrame:
-    """`df[idx]`, a column at a time on a contiguous copy: rows gathered across the many chunks of
-    a parquet read or a concat cost ~3x more, and one column at a time (not a rechunk of the whole
-    frame) keeps the extra memory to a single column."""
-    return pl.DataFrame([df.get_column(c).rechunk().gather(idx) for c in df.columns])
-
-
 def _event_type_norm() -> pl.Expr:
     # DHSC matches event types with LIKE '%service%'; ingest already canonicalises, this is a guard.
     t = pl.col("event_type").cast(pl.String).str.to_lowercase()
@@ -88,7 +82,7 @@ def stage_asc_events_incremental(previous_staged: pl.DataFrame, new_submission: 
     # The drop's wide rows are gathered once, with the kept rows, in the full build's order
     # (staging the drop on its own first gathered them twice).
     both = pl.concat([previous_staged.drop("n_submissions"), rows], how="diagonal_relaxed")
-    return _gather(both, order["_i"]).with_columns(order["n_submissions"])
+    return gather_rows(both, order["_i"]).with_columns(order["n_submissions"])
 
 
 def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
@@ -97,7 +91,7 @@ def stage_asc_events(raw_submissions: pl.DataFrame) -> pl.DataFrame:
     the LA person id) and `n_submissions` (how many drops carried the event)."""
     df = _keyed_rows(raw_submissions)
     chosen = _chosen_rows(df)
-    return _gather(df, chosen["_idx"]).with_columns(chosen["n_submissions"])
+    return gather_rows(df, chosen["_idx"]).with_columns(chosen["n_submissions"])
 
 
 def _keyed_rows(raw_submissions: pl.DataFrame) -> pl.DataFrame:

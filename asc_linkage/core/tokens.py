@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from asc_linkage.core import standardise as s
+from asc_linkage.core.frames import gather_rows
 
 #: feature column -> (token domain, is_list)
 FEATURES: dict[str, tuple[str, bool]] = {
@@ -172,13 +173,8 @@ def add_blooms(df: pl.DataFrame, to_int: "callable") -> pl.DataFrame:
     return df.with_columns(pl.Series(k, v) for k, v in out.items())
 
 
-def hmac_int64(key: bytes, domain: str, value: str) -> int:
-    d = hmac.digest(key, f"{domain}\x1f{value}".encode("utf-8"), hashlib.sha256)
-    return int.from_bytes(d[:8], "big", signed=True)
-
-
 def hmac_int64_many(key: bytes, domains: pl.Series, values: pl.Series) -> pl.Series:
-    """`hmac_int64(key, domain, value)` of every (domain, value) row (see `hmac_hex_many`)."""
+    """Link tokens: the first 8 bytes of `hmac_hex_many`, as a signed Int64 per row."""
     digests = hmac_hex_many(key, domains, values)
     return digests.str.slice(0, 16).str.to_integer(base=16, dtype=pl.UInt64).reinterpret(signed=True).alias("t")
 
@@ -252,10 +248,7 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
             fresh_at = fresh.select("source_person_id").with_row_index("__at").with_columns(pl.col("__at") + previous_tokens.height)
             at = spine.select("source_person_id").join(pl.concat([reused_at, fresh_at]), on="source_person_id",
                                                        how="left", maintain_order="left")["__at"]
-            return pl.DataFrame([
-                pl.concat([previous_tokens.get_column(c), fresh.get_column(c).cast(previous_tokens.schema[c])], rechunk=True).gather(at)
-                for c in TOKEN_COLUMNS
-            ])
+            return gather_rows(pl.concat([previous_tokens.select(TOKEN_COLUMNS), fresh], how="vertical_relaxed"), at)
     # A derived key, so the raw secret is used for nothing but key derivation.
     key = hmac.digest(secret, b"asc-linkage link tokens v1", hashlib.sha256)
     feats = link_features(spine, blooms=False)
