@@ -154,11 +154,11 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     touched = new_drop["la_person_unique_identifier"].unique()
     del new_drop
     prev_sa = _read(p, "asc_spine")
-    sa = build_asc_spine_incremental(prev_sa, stg, touched, ref_pc, ref_imd)
+    sa, _ = build_asc_spine_incremental(prev_sa, stg, touched, ref_pc, ref_imd)
     del stg
     prev_sm = _read(p, "mh_spine")
     prev_snapshot = tuple(_read(p, t) for t in ("mh_patients", "mh_addresses", "mh_referrals"))
-    sm = build_mh_spine_incremental(prev_sm, prev_snapshot, mh_inputs[0], mh_inputs[1], ref_pc, ref_imd, mh_inputs[2])
+    sm, _ = build_mh_spine_incremental(prev_sm, prev_snapshot, mh_inputs[0], mh_inputs[1], ref_pc, ref_imd, mh_inputs[2])
     del prev_snapshot, mh_inputs
     prev_x, prev_y = _read(p, f"asc_inputs_{mode}"), _read(p, f"mh_inputs_{mode}")
     t_spine = time.perf_counter() - t0

@@ -163,8 +163,9 @@ def build_asc_spine_incremental(
     ref_postcode_lsoa: pl.DataFrame | None = None,
     ref_lsoa_imd: pl.DataFrame | None = None,
     as_of: dt.date | None = None,
-) -> pl.DataFrame:
-    """The next quarter's council spine, equal to `build_asc_spine` on all staged events: only
+) -> tuple[pl.DataFrame, int]:
+    """(the next quarter's council spine, the number of its rows rebuilt). The spine equals
+    `build_asc_spine` on all staged events: only
     persons the new drop carries (`touched_person_ids`) are rebuilt from their events; the others
     keep last quarter's row, except a DOB judged in the future last quarter (the reference date
     moved), a number nulled as shared last quarter (it may no longer be), and LSOA/IMD, which are
@@ -176,7 +177,8 @@ def build_asc_spine_incremental(
     # Columns first: filtering the wide staged rows would copy every event column.
     inputs = stg_events.select(c for c in stg_events.columns if c in _ASC_SPINE_INPUTS)
     fresh = _asc_person_rows(inputs.filter(person.is_in(redo.implode())), as_of)
-    return _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
+    spine = _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
+    return spine, fresh.height
 
 
 def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None, mh_referrals: pl.DataFrame | None,
@@ -281,8 +283,9 @@ def build_mh_spine_incremental(
     mh_referrals: pl.DataFrame | None = None,
     as_of: dt.date | None = None,
     changed: pl.Series | None = None,
-) -> pl.DataFrame:
-    """The next quarter's trust spine, equal to `build_mh_spine` on this quarter's snapshot:
+) -> tuple[pl.DataFrame, int]:
+    """(the next quarter's trust spine, the number of its rows rebuilt). The spine equals
+    `build_mh_spine` on this quarter's snapshot:
     `previous_inputs` are last quarter's (patients, addresses, referrals) that `previous_spine` was
     built from. A patient whose patient row, address rows and referral dates are all unchanged
     keeps last quarter's row; others are rebuilt, as are a DOB judged in the future last quarter, a
@@ -291,7 +294,8 @@ def build_mh_spine_incremental(
     if changed is None:
         changed = mh_changed_patients((mh_patients, mh_addresses, mh_referrals), previous_inputs)
     if changed is None:
-        return build_mh_spine(mh_patients, mh_addresses, ref_postcode_lsoa, ref_lsoa_imd, mh_referrals, as_of)
+        spine = build_mh_spine(mh_patients, mh_addresses, ref_postcode_lsoa, ref_lsoa_imd, mh_referrals, as_of)
+        return spine, spine.height
     pid = pl.col("patient_id").cast(pl.String)
     kept, redo = _carry_forward(previous_spine, mh_patients.select(pid.unique())["patient_id"], changed)
     redo = redo.implode()
@@ -301,4 +305,5 @@ def build_mh_spine_incremental(
         None if mh_referrals is None else mh_referrals.filter(pid.is_in(redo)),
         as_of,
     )
-    return _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
+    spine = _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
+    return spine, fresh.height

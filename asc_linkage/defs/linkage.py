@@ -98,11 +98,11 @@ def asc_client_spine(context: dg.AssetExecutionContext, home: HomeResource, stg_
     refs = (raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
     if previous is not None:  # only persons this drop carries are rebuilt (the new drop's events won)
         touched = stg_asc_events.filter(pl.col("_quarter") == quarter)["la_person_unique_identifier"].unique()
-        built = spine.build_asc_spine_incremental(previous, stg_asc_events, touched, *refs, as_of=quarter_end(quarter))
+        built, rebuilt = spine.build_asc_spine_incremental(previous, stg_asc_events, touched, *refs, as_of=quarter_end(quarter))
     else:
         built = spine.build_asc_spine(stg_asc_events, *refs, as_of=quarter_end(quarter))
-    yield dg.Output(built, metadata=rows_metadata(
-        built, persons_rebuilt=built.height if previous is None else touched.len(), **_spine_counts(built)))
+        rebuilt = built.height
+    yield dg.Output(built, metadata=rows_metadata(built, persons_rebuilt=rebuilt, **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "asc_client_spine", built, spine_suite())
 
 
@@ -122,13 +122,14 @@ def mh_patient_spine(context: dg.AssetExecutionContext, home: HomeResource, raw_
     if previous_inputs is not None and previous_inputs[0] is not None:
         changed = spine.mh_changed_patients(inputs, previous_inputs)  # None: the files' columns changed
     if changed is not None:
-        built = spine.build_mh_spine_incremental(previous, previous_inputs, inputs[0], inputs[1], *refs,
-                                                 mh_referrals=inputs[2], as_of=quarter_end(quarter), changed=changed)
+        built, rebuilt = spine.build_mh_spine_incremental(previous, previous_inputs, inputs[0], inputs[1], *refs,
+                                                          mh_referrals=inputs[2], as_of=quarter_end(quarter), changed=changed)
     else:
         built = spine.build_mh_spine(inputs[0], inputs[1], *refs, mh_referrals=inputs[2], as_of=quarter_end(quarter))
+        rebuilt = built.height
     yield dg.Output(built, metadata=rows_metadata(
         built, built_from="last quarter's spine + changed patients" if changed is not None else "this snapshot",
-        patients_rebuilt=built.height if changed is None else changed.len(), **_spine_counts(built)))
+        patients_rebuilt=rebuilt, **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "mh_patient_spine", built, spine_suite())
 
 

@@ -65,8 +65,9 @@ def test_incremental_asc_spine_equals_full_rebuild():
     ref_imd = pl.DataFrame({"lsoa11": ["E01000001", "E01000002"], "imd_decile": [3, 7]})
     previous = build_asc_spine(before, ref_pc, ref_imd, as_of=D(2024, 3, 31))
     touched = pl.Series(["P1", "P4"])
-    incremental = build_asc_spine_incremental(previous, after, touched, ref_pc, ref_imd, as_of=D(2024, 6, 30))
+    incremental, rebuilt = build_asc_spine_incremental(previous, after, touched, ref_pc, ref_imd, as_of=D(2024, 6, 30))
     assert incremental.equals(build_asc_spine(after, ref_pc, ref_imd, as_of=D(2024, 6, 30)))
+    assert rebuilt == 2  # P1 and P4; P2 and P3 keep last quarter's rows
     assert incremental.filter(pl.col("source_person_id") == "P1")["postcode_history"].to_list() == [["SE5 8AZ", "SW9 7AA"]]
 
 
@@ -82,7 +83,8 @@ def test_incremental_asc_spine_judges_shared_nhs_numbers_on_every_record():
     after = pl.concat([before, sixth])
     previous = build_asc_spine(before, as_of=D(2024, 3, 31))
     assert previous["nhs_number_flag"].to_list() == ["valid"] * 5
-    incremental = build_asc_spine_incremental(previous, after, pl.Series(["P6"]), as_of=D(2024, 6, 30))
+    incremental, rebuilt = build_asc_spine_incremental(previous, after, pl.Series(["P6"]), as_of=D(2024, 6, 30))
+    assert rebuilt == 1
     full = build_asc_spine(after, as_of=D(2024, 6, 30))
     assert full["nhs_number_flag"].to_list() == ["shared_placeholder"] * 6
     assert incremental.equals(full)
@@ -91,7 +93,10 @@ def test_incremental_asc_spine_judges_shared_nhs_numbers_on_every_record():
     # untouched rows get their number back, as in a full rebuild.
     fixed = pl.DataFrame([_ev("P6", "2024-Q3", D(2024, 4, 1), fn="Zed", nhs="401 023 2137")], schema_overrides=schema)
     later = pl.concat([after, fixed])
-    incremental_2 = build_asc_spine_incremental(incremental, later, pl.Series(["P6"]), as_of=D(2024, 9, 30))
+    incremental_2, rebuilt_2 = build_asc_spine_incremental(incremental, later, pl.Series(["P6"]), as_of=D(2024, 9, 30))
+    # The count is of rows rebuilt, not of persons in the drop: the five untouched holders were
+    # rebuilt too, as their number had been judged shared.
+    assert rebuilt_2 == 6
     full_2 = build_asc_spine(later, as_of=D(2024, 9, 30))
     assert full_2["nhs_number_flag"].to_list() == ["valid"] * 6
     assert incremental_2.equals(full_2)
@@ -126,9 +131,12 @@ def test_incremental_mh_spine_equals_full_rebuild():
     ref_pc = pl.DataFrame({"postcode": ["E33AA", "SE59BB"], "lsoa11": ["E01000001", "E01000002"]})
     ref_imd = pl.DataFrame({"lsoa11": ["E01000001", "E01000002"], "imd_decile": [3, 7]})
     previous = build_mh_spine(q1[0], q1[1], ref_pc, ref_imd, q1[2], as_of=D(2024, 3, 31))
-    incremental = build_mh_spine_incremental(previous, q1, q2[0], q2[1], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
+    incremental, rebuilt = build_mh_spine_incremental(previous, q1, q2[0], q2[1], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
     full = build_mh_spine(q2[0], q2[1], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
     assert incremental.equals(full)
+    assert rebuilt == 4  # M1, M2, M4 changed and M6 new; M5, gone, has no row to rebuild
     assert full.filter(pl.col("source_person_id") == "M4")["first_contact_date"].item() == D(2020, 1, 1)
-    # Nothing changed: every row is last quarter's, and still equal.
-    assert build_mh_spine_incremental(full, q2, *q2[:2], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30)).equals(full)
+    # Nothing changed: every row but M6's is last quarter's (an id on two patient rows is always
+    # rebuilt), and still equal.
+    unchanged, rebuilt = build_mh_spine_incremental(full, q2, *q2[:2], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
+    assert unchanged.equals(full) and rebuilt == 1
