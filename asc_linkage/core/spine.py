@@ -165,10 +165,10 @@ def build_asc_spine_incremental(
     as_of: dt.date | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """(the next quarter's council spine, the number of its rows rebuilt). The spine equals
-    `build_asc_spine` on all staged events: only
-    persons the new drop carries (`touched_person_ids`) are rebuilt from their events; the others
-    keep last quarter's row, except a DOB judged in the future last quarter (the reference date
-    moved), a number nulled as shared last quarter (it may no longer be), and LSOA/IMD, which are
+    `build_asc_spine` on all staged events: only persons the new drop carries
+    (`touched_person_ids`) are rebuilt from their events; the others keep last quarter's row,
+    except a DOB judged in the future last quarter (the reference date moved) and a number nulled
+    as shared last quarter (it may no longer be), which are rebuilt too, and LSOA/IMD, which are
     looked up again in case the reference files changed. Shared numbers are judged again on every
     row: a new holder can make a kept row's number shared."""
     person = pl.col("la_person_unique_identifier").cast(pl.String)
@@ -285,9 +285,8 @@ def build_mh_spine_incremental(
     changed: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """(the next quarter's trust spine, the number of its rows rebuilt). The spine equals
-    `build_mh_spine` on this quarter's snapshot:
-    `previous_inputs` are last quarter's (patients, addresses, referrals) that `previous_spine` was
-    built from. A patient whose patient row, address rows and referral dates are all unchanged
+    `build_mh_spine` on this quarter's snapshot: `previous_inputs` are last quarter's (patients,
+    addresses, referrals) that `previous_spine` was built from. A patient whose patient row, address rows and referral dates are all unchanged
     keeps last quarter's row; others are rebuilt, as are a DOB judged in the future last quarter, a
     number nulled as shared last quarter, and LSOA/IMD. Shared numbers are judged on every row.
     `changed`: `mh_changed_patients` of these inputs, when the caller has it already."""
