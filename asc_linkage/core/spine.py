@@ -82,6 +82,13 @@ def _whole_table(rows: pl.DataFrame, ref_postcode_lsoa: pl.DataFrame | None, ref
     return _finish(_attach_imd(s.flag_shared_nhs(rows), ref_postcode_lsoa, ref_lsoa_imd))
 
 
+def _kept_and_rebuilt(kept: pl.DataFrame, fresh: pl.DataFrame, ref_postcode_lsoa: pl.DataFrame | None,
+                      ref_lsoa_imd: pl.DataFrame | None) -> tuple[pl.DataFrame, int]:
+    """(the spine from last quarter's kept rows and the rebuilt ones, the number rebuilt)."""
+    rows = pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed")
+    return _whole_table(rows, ref_postcode_lsoa, ref_lsoa_imd), fresh.height
+
+
 def _carry_forward(previous_spine: pl.DataFrame, present: pl.Series, rebuild: pl.Series) -> tuple[pl.DataFrame, pl.Series]:
     """Next quarter: last quarter's rows that stand (ids `present` this quarter and not rebuilt)
     and every id to rebuild: `rebuild`, ids new since last quarter, and ids whose previous row holds
@@ -177,8 +184,7 @@ def build_asc_spine_incremental(
     # Columns first: filtering the wide staged rows would copy every event column.
     inputs = stg_events.select(c for c in stg_events.columns if c in _ASC_SPINE_INPUTS)
     fresh = _asc_person_rows(inputs.filter(person.is_in(redo.implode())), as_of)
-    spine = _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
-    return spine, fresh.height
+    return _kept_and_rebuilt(kept, fresh, ref_postcode_lsoa, ref_lsoa_imd)
 
 
 def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None, mh_referrals: pl.DataFrame | None,
@@ -286,9 +292,10 @@ def build_mh_spine_incremental(
 ) -> tuple[pl.DataFrame, int]:
     """(the next quarter's trust spine, the number of its rows rebuilt). The spine equals
     `build_mh_spine` on this quarter's snapshot: `previous_inputs` are last quarter's (patients,
-    addresses, referrals) that `previous_spine` was built from. A patient whose patient row, address rows and referral dates are all unchanged
-    keeps last quarter's row; others are rebuilt, as are a DOB judged in the future last quarter, a
-    number nulled as shared last quarter, and LSOA/IMD. Shared numbers are judged on every row.
+    addresses, referrals) that `previous_spine` was built from. A patient whose patient row,
+    address rows and referral dates are all unchanged keeps last quarter's row; others are
+    rebuilt, as are a DOB judged in the future last quarter and a number nulled as shared last
+    quarter; LSOA/IMD are looked up again. Shared numbers are judged on every row.
     `changed`: `mh_changed_patients` of these inputs, when the caller has it already."""
     if changed is None:
         changed = mh_changed_patients((mh_patients, mh_addresses, mh_referrals), previous_inputs)
@@ -304,5 +311,4 @@ def build_mh_spine_incremental(
         None if mh_referrals is None else mh_referrals.filter(pid.is_in(redo)),
         as_of,
     )
-    spine = _whole_table(pl.concat([kept.select(fresh.columns), fresh], how="vertical_relaxed"), ref_postcode_lsoa, ref_lsoa_imd)
-    return spine, fresh.height
+    return _kept_and_rebuilt(kept, fresh, ref_postcode_lsoa, ref_lsoa_imd)
