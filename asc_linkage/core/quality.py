@@ -81,31 +81,73 @@ def pairwise_scores(key_map: pl.DataFrame, truth: pl.DataFrame) -> dict[str, flo
     return out
 
 
+def _comparable_identifiers(asc_spine: pl.DataFrame, mh_spine: pl.DataFrame, extra: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Both spines' records: `rid`, source ids, NHS number, DOB, `has_postcode` (current or
+    history) and the `extra` spine columns."""
+    cols = ["source", "source_person_id", "nhs_number", "date_of_birth", "postcode", "postcode_history", *extra]
+    sp = pl.concat([s.select(pl.col(c) if c in s.columns else pl.lit(None, pl.String).alias(c) for c in cols)
+                    for s in (asc_spine, mh_spine)], how="vertical_relaxed")
+    return sp.with_columns(
+        pl.col("source_person_id").cast(pl.String),
+        pl.concat_str("source", pl.lit(":"), pl.col("source_person_id").cast(pl.String)).alias("rid"),
+        (pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode")).list.drop_nulls().list.len() > 0).alias("has_postcode"),
+    )
+
+
+def _name_only() -> pl.Expr:
+    """A pair (columns of `_pairs` with `also=("nhs_number", "date_of_birth", "has_postcode")`) whose
+    records share no comparable NHS number, DOB or postcode: one side lacks each."""
+    missing = lambda c: pl.col(c).is_null() | pl.col(f"{c}_r").is_null()  # noqa: E731
+    return missing("nhs_number") & missing("date_of_birth") & ~(pl.col("has_postcode") & pl.col("has_postcode_r"))
+
+
 def true_pair_evidence(key_map: pl.DataFrame, truth: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame) -> pl.DataFrame:
     """Every true record pair (`kind`: cross, asc or mh), whether it was linked, and whether it is
     name-only: for each of NHS number, date of birth and postcode (current or history) one side
     has none, so the two records share no comparable identifier beyond names and sex. Such pairs
-    are as likely to be namesakes as the same person: they bound the recall a linkage can reach
-    without false links."""
-    cols = ["source", "source_person_id", "nhs_number", "date_of_birth", "postcode", "postcode_history"]
-    sp = pl.concat([s.select(pl.col(c) if c in s.columns else pl.lit(None, pl.String).alias(c) for c in cols)
-                    for s in (asc_spine, mh_spine)], how="vertical_relaxed")
+    are as likely to be namesakes as the same person (`namesake_pairs` measures it): they bound
+    the recall a linkage can reach without false links."""
     d = (
         truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
-        .join(sp.with_columns(pl.col("source_person_id").cast(pl.String)), on=["source", "source_person_id"])
+        .join(_comparable_identifiers(asc_spine, mh_spine), on=["source", "source_person_id"])
         .join(key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id"),
               on=["source", "source_person_id"])
-        .with_columns(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("rid"),
-                      (pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode"))
-                       .list.drop_nulls().list.len() > 0).alias("has_postcode"))
     )
     p = _pairs(d, "true_person_id", also=("research_person_id", "nhs_number", "date_of_birth", "has_postcode"))
-    missing = lambda c: pl.col(c).is_null() | pl.col(f"{c}_r").is_null()  # noqa: E731
     return p.select(
         "true_person_id",
         pl.when(pl.col("source") != pl.col("source_r")).then(pl.lit("cross")).otherwise(pl.col("source")).alias("kind"),
         (pl.col("research_person_id") == pl.col("research_person_id_r")).alias("linked"),
-        (missing("nhs_number") & missing("date_of_birth") & ~(pl.col("has_postcode") & pl.col("has_postcode_r"))).alias("name_only"),
+        _name_only().alias("name_only"),
+    )
+
+
+def namesake_pairs(truth: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame) -> pl.DataFrame:
+    """Every record pair (both systems, and within each) that agrees on forename, surname and sex
+    but is name-only (no comparable NHS number, DOB or postcode), by how many records in both
+    systems carry that full name and sex: how many such pairs there are and how many are the same
+    person. It is the evidence a linkage has for name-only true pairs: where it is mostly
+    namesakes, linking on the name alone would make more false links than true ones."""
+    d = _comparable_identifiers(asc_spine, mh_spine, extra=("forename", "surname", "sex")).filter(
+        pl.col("forename").is_not_null() & pl.col("surname").is_not_null())
+    d = d.with_columns(pl.concat_str("forename", "surname", "sex", separator="\x1f", ignore_nulls=True).alias("full_name"))
+    d = d.with_columns(pl.len().over("full_name").alias("records_with_name"))
+    d = d.join(truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id"),
+               on=["source", "source_person_id"], how="left").select(
+        "rid", "full_name", "true_person_id", "nhs_number", "date_of_birth", "has_postcode", "records_with_name")
+    # A name-only pair has a record lacking an identifier: the join starts from those records, not
+    # from every namesake of a common name; a pair found from both of its records is kept once.
+    lacking = d.filter(pl.col("nhs_number").is_null() | pl.col("date_of_birth").is_null() | ~pl.col("has_postcode"))
+    p = lacking.join(d.drop("records_with_name"), on="full_name", suffix="_r").filter(pl.col("rid") != pl.col("rid_r"))
+    p = p.with_columns(pl.min_horizontal("rid", "rid_r").alias("_a"), pl.max_horizontal("rid", "rid_r").alias("_b")).unique(["_a", "_b"])
+    band = (pl.when(pl.col("records_with_name") <= 2).then(pl.lit("2"))
+            .when(pl.col("records_with_name") <= 5).then(pl.lit("3-5")).otherwise(pl.lit("6+")))
+    return (
+        p.filter(_name_only())
+        .with_columns(band.alias("records_with_name"), (pl.col("true_person_id") == pl.col("true_person_id_r")).fill_null(False).alias("same"))
+        .group_by("records_with_name").agg(pl.len().alias("pairs"), pl.col("same").sum().alias("same_person"))
+        .with_columns((pl.col("same_person") / pl.col("pairs")).round(4).alias("share_same_person"))
+        .sort("records_with_name")
     )
 
 
@@ -240,6 +282,7 @@ def linkage_quality(
         persons = p.select("source", "source_person_id", "ethnic_group", "sex", "age_band")
         pairs = true_pair_evidence(key_map, truth, asc_spine, mh_spine)
         tables["name_only_pairs"] = name_only_summary(pairs)
+        tables["namesake_pairs"] = namesake_pairs(truth, asc_spine, mh_spine)
         tables["recall_by_ethnic_group"] = recall_by_group(key_map, truth, persons, "ethnic_group", pairs)
         tables["recall_by_sex"] = recall_by_group(key_map, truth, persons, "sex")
         tables["recall_by_age_band"] = recall_by_group(key_map, truth, persons, "age_band")
@@ -249,6 +292,7 @@ def linkage_quality(
         "match_rate_by_age_band": "Match rate by age band", "match_rate_by_imd_quintile": "Match rate by IMD quintile (1 = most deprived)",
         "linked_vs_unlinked": "Linked vs unlinked characteristics",
         "name_only_pairs": "True pairs with no comparable identifier beyond names and sex (the recall a linkage can reach)",
+        "namesake_pairs": "Name-only record pairs agreeing on full name and sex, by how many records carry that name: how many are the same person",
         "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group (and of those without a name-only pair)",
         "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
     }

@@ -2,7 +2,8 @@ import datetime as dt
 
 import polars as pl
 
-from asc_linkage.core.quality import age_band_expr, linkage_quality, name_only_summary, pairwise_scores, true_pair_evidence
+from asc_linkage.core.quality import (age_band_expr, linkage_quality, name_only_summary, namesake_pairs, pairwise_scores,
+                                      true_pair_evidence)
 
 D = dt.date
 
@@ -68,6 +69,27 @@ def test_name_only_pairs_bound_the_recall():
     assert pairs.sort("true_person_id")["name_only"].to_list() == [True, False, False, False]
     summary = name_only_summary(pairs).row(0, named=True)
     assert summary == {"kind": "cross", "true_pairs": 4, "name_only_pairs": 1, "name_only_linked": 0, "recall_other_pairs": 2 / 3}
+
+
+def test_namesake_pairs_count_same_person_among_name_only_pairs():
+    """Name-only pairs agreeing on full name and sex, banded by how many records carry the name;
+    a pair with a comparable DOB, or of two records that both hold every identifier, is not one."""
+    def spine(source, rows):
+        return pl.DataFrame(rows, schema={"source_person_id": pl.String, "forename": pl.String, "surname": pl.String, "sex": pl.String,
+                                          "nhs_number": pl.String, "date_of_birth": pl.Date, "postcode": pl.String},
+                            orient="row").with_columns(pl.lit(source).alias("source"),
+                                                       pl.concat_list("postcode").list.drop_nulls().alias("postcode_history"))
+    full = ("9434765919", D(1950, 6, 1), "SE5 8AZ")
+    asc = spine("asc", [("a1", "JOHN", "SMITH", "Male", None, None, None),
+                        ("a2", "JANE", "DOE", "Female", None, D(1960, 1, 2), None),
+                        ("a3", "ANN", "LEE", "Female", None, None, None)])
+    mh = spine("mh", [("m1", "JOHN", "SMITH", "Male", *full), ("m2", "JOHN", "SMITH", "Male", "6716689966", D(1970, 2, 3), "N1 1AA"),
+                      ("m3", "JANE", "DOE", "Female", "4010232137", D(1960, 1, 2), "E1 6AN"), ("m4", "ANN", "LEE", "Female", *full)])
+    truth = pl.DataFrame({"true_person_id": ["p1", "p2", "p3", "p1", "p4", "p2", "p3"], "source": ["asc"] * 3 + ["mh"] * 4,
+                          "source_person_id": ["a1", "a2", "a3", "m1", "m2", "m3", "m4"]})
+    out = namesake_pairs(truth, asc, mh)
+    assert out.to_dicts() == [{"records_with_name": "2", "pairs": 1, "same_person": 1, "share_same_person": 1.0},
+                              {"records_with_name": "3-5", "pairs": 2, "same_person": 1, "share_same_person": 0.5}]
 
 
 def test_age_bands():
