@@ -235,7 +235,7 @@ def run_isolated(fn, *args) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
-    from asc_linkage.core.quality import name_only_summary, namesake_pairs, pairwise_scores, recall_by_group, true_pair_evidence
+    from asc_linkage.core.quality import name_only_summary, pairwise_scores, recall_by_group, true_pair_evidence
 
     km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
     sc = pairwise_scores(km, truth)
@@ -244,7 +244,6 @@ def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
     pairs = true_pair_evidence(km, truth, sa, sm)
     sc["name_only"] = {k: (n, linked, rec) for k, n, linked, rec in
                        name_only_summary(pairs).select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs").iter_rows()}
-    sc["namesakes"] = namesake_pairs(truth, sa, sm).rows()
     eth = recall_by_group(km, truth, persons, "ethnic_group", pairs)
     sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
     sc["recall_by_ethnic_group_other"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall_other_persons"].fill_null(0.0)]))
@@ -303,8 +302,13 @@ def main() -> None:
             total = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_pairs"]
             print(f"name-only true pairs ({label}): {n} of {total}, {linked} linked;"
                   f" recall on the other pairs {rec_other if rec_other is None else round(rec_other, 4)}")
-        print("name-only record pairs agreeing on full name and sex (records carrying the name, pairs, same person, share):",
-              sc["namesakes"])
+        if mode == modes[0]:
+            # Spines and truth only (no key map): the same for every mode, computed once.
+            from asc_linkage.core.quality import namesake_pairs
+
+            namesakes = namesake_pairs(truth, pl.read_parquet(work / "asc_spine.parquet"), pl.read_parquet(work / "mh_spine.parquet"))
+            print("name-only record pairs agreeing on full name and sex (records carrying the name, pairs, same person, share):",
+                  namesakes.rows())
         for key, label in (("recall_by_ethnic_group", "recall by ethnic group"),
                            ("recall_by_ethnic_group_other", "same, persons without a name-only pair")):
             rec = sc[key]
