@@ -28,8 +28,9 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from asc_linkage.core.frames import unchanged_since
 from asc_linkage.core.tokens import (BLOOM_COLUMNS, FEATURES, IDENTIFIER_COLUMNS, OVERLAP_BLOOMS, TRUSTED_EXTRA, hmac_hex_many,
-                                    link_features, unchanged_since)
+                                    link_features)
 
 KEY_MAP_COLUMNS = ["source", "source_person_id", "research_person_id", "link_method", "match_probability"]
 #: Scored candidate pairs kept for the next quarter (identifiable zone): a pair is re-scored only
@@ -464,18 +465,11 @@ def _changed_records(current: pl.DataFrame, previous_inputs: tuple[pl.DataFrame,
     n_asc = int((current["source"] == "asc").sum())
     changed = []
     for source, prev, cur in (("asc", prev_asc, current.slice(0, n_asc)), ("mh", prev_mh, current.slice(n_asc))):
-        before = prev.select(
-            pl.col("source_person_id").cast(pl.String), pl.lit(True).alias("__seen"),
-            *(pl.col(c).cast(schema[c]).alias(f"{c}__before") for c in columns),
-        ).with_columns(pl.when(pl.col("nhs__before").is_in(bad.implode())).then(None).otherwise(pl.col("nhs__before")).alias("nhs__before"))
-        try:
-            # m:1 is the duplicate check `_features` made last quarter, at no extra cost here.
-            joined = cur.select("unique_id", "source_person_id", *columns).join(
-                before, on="source_person_id", how="left", validate="m:1", maintain_order="left")
-        except pl.exceptions.ComputeError as e:
-            raise ValueError(f"link_persons: duplicate source_person_id in the previous {source} input") from e
-        same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__before")) for c in columns)
-        changed.append(joined.filter(~same)["unique_id"])
+        before = prev.select(pl.col("source_person_id").cast(pl.String), *(pl.col(c).cast(schema[c]) for c in columns))
+        before = before.with_columns(pl.when(pl.col("nhs").is_in(bad.implode())).then(None).otherwise(pl.col("nhs")).alias("nhs"))
+        if before["source_person_id"].is_duplicated().any():  # the check `_features` made last quarter
+            raise ValueError(f"link_persons: duplicate source_person_id in the previous {source} input")
+        changed.append(cur["unique_id"].filter(~unchanged_since(cur, before, ["source_person_id"], columns)))
     return pl.concat(changed).sort()
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import polars as pl
 
 from asc_linkage.core import standardise as s
+from asc_linkage.core.frames import gather_rows
 
 #: Spine columns, in order (both systems).
 SPINE_COLUMNS = [
@@ -117,6 +118,37 @@ _ASC_IDENTIFIER_COLUMNS = ["la_person_unique_identifier", "nhs_number", "first_n
 _ASC_SPINE_INPUTS = {*_ASC_IDENTIFIER_COLUMNS, *_ASC_SORT_COLUMNS, "lives_alone"}
 
 
+def _latest_first(df: pl.DataFrame, sort_cols: list[str]) -> pl.DataFrame:
+    """`df` sorted on `sort_cols`, each descending, nulls last. The columns are packed into one
+    integer key (each as its rank among the column's values, null lowest), which is sorted, and
+    the rows gathered: sorting the wide event rows on three keys, one of them a string, took 0.3 s
+    of the council spine's 1.3 s at 200,000 persons, against 0.1 s. Falls back to the plain sort
+    if the ranks need more than 63 bits."""
+    ranks, bits = [], 0
+    for c in sort_cols:
+        col = df.get_column(c)
+        if col.dtype == pl.String:  # submission quarters: a handful of distinct values
+            values = col.unique().drop_nulls().sort()
+            rank = col.replace_strict(values, pl.int_range(1, values.len() + 1, eager=True, dtype=pl.Int64), default=0).fill_null(0)
+            top = values.len()
+        elif (col.dtype.is_integer() and col.dtype != pl.UInt64) or col.dtype == pl.Date:
+            as_int = col.cast(pl.Int64)
+            low, high = as_int.min(), as_int.max()
+            top = 0 if low is None else high - low + 1  # Python integers: no overflow
+            rank = (as_int - (low or 0) + 1).fill_null(0) if top.bit_length() <= 63 else None
+        else:
+            rank, top = None, 1 << 64
+        bits += top.bit_length()
+        if rank is None or bits > 63:
+            return df.sort(sort_cols, descending=True, nulls_last=True)
+        ranks.append((rank, top.bit_length()))
+    key, shift = pl.zeros(df.height, dtype=pl.Int64, eager=True), bits
+    for rank, width in ranks:
+        shift -= width
+        key = key + rank * (1 << shift)
+    return gather_rows(df, key.arg_sort(descending=True))
+
+
 def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
     """Spine rows of the persons in `stg_events`, before shared NHS numbers and LSOA/IMD (both
     need the whole table)."""
@@ -129,7 +161,7 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
     # Standardised once per distinct raw postcode, not once per event row.
     pcs = df.select(pl.col("postcode").unique().drop_nulls())
     df = df.join(pcs.with_columns(s.standardise_postcode("postcode").alias("_pc_any")), on="postcode", how="left", maintain_order="left")
-    df = df.sort(sort_cols, descending=True, nulls_last=True) if sort_cols else df
+    df = _latest_first(df, sort_cols) if sort_cols else df
     per = df.group_by("la_person_unique_identifier", maintain_order=True).agg(
         pl.col("nhs_number").drop_nulls().first(),
         pl.col("first_name").drop_nulls().first(),
@@ -272,8 +304,13 @@ def mh_changed_patients(current: tuple[pl.DataFrame, pl.DataFrame | None, pl.Dat
         b = b.cast({c: a.schema[c] for c in cols if b.schema[c] == pl.Null})
         if a.schema != b.schema:
             return None
-        ids += [a.join(b, on=cols, how="anti", nulls_equal=True)["patient_id"].cast(pl.String),
-                b.join(a, on=cols, how="anti", nulls_equal=True)["patient_id"].cast(pl.String)]
+        # Rows compared by a 64-bit fingerprint of their values (equal types, checked above): an
+        # anti-join on every column cost 0.25 s of a next quarter at 200,000 persons, this 0.05 s.
+        # Two different rows of one patient share a fingerprint with probability 2^-64.
+        fa = a.select("patient_id", a.hash_rows(seed=0).alias("__row"))
+        fb = b.select("patient_id", b.hash_rows(seed=0).alias("__row"))
+        ids += [fa.join(fb, on=["patient_id", "__row"], how="anti", nulls_equal=True)["patient_id"].cast(pl.String),
+                fb.join(fa, on=["patient_id", "__row"], how="anti", nulls_equal=True)["patient_id"].cast(pl.String)]
         if table == "patients":
             ids.append(a.filter(pl.col("patient_id").is_duplicated())["patient_id"].cast(pl.String))
     return pl.concat(ids).unique() if ids else pl.Series("patient_id", [], dtype=pl.String)

@@ -71,7 +71,7 @@ def stage_asc_events_incremental(previous_staged: pl.DataFrame, new_submission: 
     every drop again: the new drop is the latest submission, so its record wins for every event
     key it carries and every other event keeps last quarter's record."""
     rows = _keyed_rows(new_submission)
-    chosen = _chosen_rows(rows)
+    chosen = _chosen_rows(rows, in_staged_order=False)  # ordered below, with the kept rows
     before = previous_staged.select("event_key", pl.col("n_submissions").alias("_before"))
     carried = chosen.select("event_key").join(before, on="event_key", how="left", maintain_order="left")["_before"]
     kept = (previous_staged.select(*STAGED_ORDER, "n_submissions").with_row_index("_i")
@@ -149,13 +149,13 @@ def _keyed_rows(raw_submissions: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(event_key=pl.when(ref_ok).then(by_ref).otherwise(composite))
 
 
-def _chosen_rows(df: pl.DataFrame) -> pl.DataFrame:
+def _chosen_rows(df: pl.DataFrame, in_staged_order: bool = True) -> pl.DataFrame:
     """The row kept per event key (`_idx` into `df`, with `n_submissions` and the STAGED_ORDER
-    columns), in staged order."""
+    columns), in staged order (or in no set order)."""
     rank = pl.col("event_outcome").replace_strict(OUTCOME_RANK, default=99, return_dtype=pl.Int32)
     # Choose rows on a narrow frame and gather the wide rows once: sorting the full frame (dozens
     # of string columns, millions of rows) cost most of the run time.
-    return (
+    chosen = (
         df.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("_idx"),
             "event_key", "_quarter", "_row_number", "la_person_unique_identifier", "event_start_date",
@@ -164,5 +164,5 @@ def _chosen_rows(df: pl.DataFrame) -> pl.DataFrame:
         .with_columns(n_submissions=pl.col("_quarter").n_unique().over("event_key").cast(pl.Int64))
         .sort(["_quarter", "_end_null", "_outcome_rank", "_row_number"], descending=[True, True, False, True], nulls_last=True)
         .unique(subset=["event_key"], keep="first", maintain_order=True)
-        .sort(STAGED_ORDER, nulls_last=True)
     )
+    return chosen.sort(STAGED_ORDER, nulls_last=True) if in_staged_order else chosen

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from asc_linkage.core import standardise as s
-from asc_linkage.core.frames import gather_rows
+from asc_linkage.core.frames import gather_rows, unchanged_since
 
 #: feature column -> (token domain, is_list)
 FEATURES: dict[str, tuple[str, bool]] = {
@@ -203,15 +203,6 @@ def hmac_hex_many(key: bytes, domains: pl.Series | str, values: pl.Series) -> pl
 
 def _token_series(values: pl.Series, lut: pl.DataFrame) -> pl.Series:
     return pl.DataFrame({"v": values}).join(lut, on="v", how="left", maintain_order="left")["t"]
-
-
-def unchanged_since(current: pl.DataFrame, previous: pl.DataFrame, keys: list[str], columns: list[str]) -> pl.Series:
-    """Per row of `current` (in its order): True if `previous` has a row with the same keys and
-    equal values (null equal to null) in every one of `columns`."""
-    before = previous.select(*keys, pl.lit(True).alias("__seen"), *(pl.col(c).alias(f"{c}__before") for c in columns))
-    joined = current.select(*keys, *columns).join(before, on=keys, how="left", maintain_order="left")
-    same = pl.col("__seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}__before")) for c in columns)
-    return joined.select(same.alias("unchanged")).to_series()
 
 
 #: Spine columns the link features are derived from.

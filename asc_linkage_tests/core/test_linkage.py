@@ -11,7 +11,7 @@ from asc_linkage.core.linkage import (KEY_MAP_COLUMNS, PAIR_COLUMNS, _assign_ids
 from asc_linkage.core.quality import pairwise_scores
 from asc_linkage.core.spine import build_asc_spine, build_mh_spine
 from asc_linkage.core.staging import stage_asc_events
-from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, TRUSTED_EXTRA, make_link_tokens, unchanged_since
+from asc_linkage.core.tokens import BLOOM_COLUMNS, FEATURES, TRUSTED_EXTRA, make_link_tokens
 
 SECRET = b"test-secret"
 FN = ["John","Mary","Mohammed","Fatima","Oluwaseun","Chen","Aisha","William","Margaret","Robert","Elizabeth","Kwame","Priya","Tomasz","Siobhan","Ahmed","Grace","James","Sarah","Daniel"]
@@ -228,8 +228,12 @@ def _changed_by_full_comparison(now: tuple, before: tuple, mode: str) -> tuple[p
     """The reference answer: complete `_features` of both quarters compared after NHS nulling."""
     df, _ = _null_shared_nhs(_features(*now, mode), 5, 2)
     previous, _ = _null_shared_nhs(_features(*before, mode), 5, 2)
-    same = unchanged_since(df, previous, ["source", "source_person_id"], [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA])
-    return df, df.filter(~same)["unique_id"]
+    # Value by value, not by the fingerprints `_changed_records` compares.
+    columns, keys = [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA], ["source", "source_person_id"]
+    before = previous.select(*keys, pl.lit(True).alias("seen"), *(pl.col(c).alias(f"{c}_before") for c in columns))
+    joined = df.join(before, on=keys, how="left", maintain_order="left")
+    same = pl.col("seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_before")) for c in columns)
+    return df, joined.filter(~same)["unique_id"]
 
 
 def test_changed_records_match_a_full_comparison(tokens_run):

@@ -103,7 +103,7 @@ def test_incremental_asc_spine_judges_shared_nhs_numbers_on_every_record():
 
 
 def test_incremental_mh_spine_equals_full_rebuild():
-    from asc_linkage.core.spine import build_mh_spine_incremental
+    from asc_linkage.core.spine import build_mh_spine_incremental, mh_changed_patients
 
     def patients(rows):
         return pl.DataFrame(rows, schema=["patient_id", "nhs_number", "forename", "surname", "date_of_birth", "gender",
@@ -135,8 +135,28 @@ def test_incremental_mh_spine_equals_full_rebuild():
     full = build_mh_spine(q2[0], q2[1], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
     assert incremental.equals(full)
     assert rebuilt == 4  # M1, M2, M4 changed and M6 new; M5, gone, has no row to rebuild
+    assert mh_changed_patients(q2, q1).sort().to_list() == ["M1", "M2", "M4", "M5", "M6"]
+    assert mh_changed_patients(q2, q2).to_list() == ["M6"]  # an id on two patient rows
+    assert mh_changed_patients((q2[0].drop("gender"), *q2[1:]), q1) is None  # the columns changed
     assert full.filter(pl.col("source_person_id") == "M4")["first_contact_date"].item() == D(2020, 1, 1)
     # Nothing changed: every row but M6's is last quarter's (an id on two patient rows is always
     # rebuilt), and still equal.
     unchanged, rebuilt = build_mh_spine_incremental(full, q2, *q2[:2], ref_pc, ref_imd, q2[2], as_of=D(2024, 6, 30))
     assert unchanged.equals(full) and rebuilt == 1
+
+
+def test_latest_first_orders_as_a_descending_sort_with_nulls_last():
+    from asc_linkage.core.spine import _latest_first
+
+    df = pl.DataFrame({
+        "_quarter": ["2024-Q1", "2024-Q2", None, "2024-Q2", "2023-Q4", "2024-Q2"],
+        "event_start_date": [D(2024, 1, 5), D(2024, 4, 1), D(2024, 6, 1), None, D(1899, 12, 31), D(2024, 4, 1)],
+        "_row_number": [3, 7, 1, 2, None, 9],
+        "value": ["a", "b", "c", "d", "e", "f"],
+    })
+    cols = ["_quarter", "event_start_date", "_row_number"]
+    expected = df.sort(cols, descending=True, nulls_last=True)
+    assert _latest_first(df, cols)["value"].to_list() == expected["value"].to_list() == ["f", "b", "d", "a", "e", "c"]
+    # a key that does not fit one integer: the plain sort
+    wide = df.with_columns(pl.Series("_row_number", [3, 7, 1, 2, -(2**62), 2**62]))
+    assert _latest_first(wide, cols).equals(wide.sort(cols, descending=True, nulls_last=True))
