@@ -428,6 +428,15 @@ def _previous_cleartext_features(previous_spine: pl.DataFrame, current_spine: pl
     return pl.concat([reused.select(fresh.columns), fresh], how="vertical_relaxed")
 
 
+def _has_duplicates(ids: pl.Series) -> bool:
+    """Whether an id repeats. Ids usually arrive sorted (token tables and spines are written in id
+    order): then neighbours are compared, in milliseconds, where hashing a million string ids took
+    0.13 s."""
+    if ids.null_count() == 0 and ids.is_sorted():
+        return ids.len() > 1 and bool((ids.slice(1) == ids.slice(0, ids.len() - 1)).any())
+    return bool(ids.is_duplicated().any())
+
+
 def _changed_records(current: pl.DataFrame, previous_inputs: tuple[pl.DataFrame, pl.DataFrame], mode: str,
                      max_records_per_nhs: int, current_inputs: tuple[pl.DataFrame, pl.DataFrame] | None = None,
                      current_features: pl.DataFrame | None = None) -> pl.Series:
@@ -467,7 +476,7 @@ def _changed_records(current: pl.DataFrame, previous_inputs: tuple[pl.DataFrame,
     for source, prev, cur in (("asc", prev_asc, current.slice(0, n_asc)), ("mh", prev_mh, current.slice(n_asc))):
         before = prev.select(pl.col("source_person_id").cast(pl.String), *(pl.col(c).cast(schema[c]) for c in columns))
         before = before.with_columns(pl.when(pl.col("nhs").is_in(bad.implode())).then(None).otherwise(pl.col("nhs")).alias("nhs"))
-        if before["source_person_id"].is_duplicated().any():  # the check `_features` made last quarter
+        if _has_duplicates(before["source_person_id"]):  # the check `_features` made last quarter
             raise ValueError(f"link_persons: duplicate source_person_id in the previous {source} input")
         changed.append(cur["unique_id"].filter(~unchanged_since(cur, before, ["source_person_id"], columns)))
     return pl.concat(changed).sort()

@@ -246,6 +246,8 @@ def test_changed_records_match_a_full_comparison(tokens_run):
         assert got.to_list() == expected.to_list() and got.len() >= 3
     with pytest.raises(ValueError):
         _changed_records(df, (pl.concat([ta, ta.head(1)]), tm), "tokens", 5)
+    with pytest.raises(ValueError):  # still sorted: found by comparing neighbours
+        _changed_records(df, (ta, pl.concat([tm.head(1), tm])), "tokens", 5)
     with pytest.raises(ValueError):
         link_persons(pl.concat([ta, ta.head(1)]), tm, secret=SECRET)
 
