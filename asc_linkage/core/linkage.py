@@ -445,10 +445,11 @@ def _changed_records(current: pl.DataFrame, previous_inputs: tuple[pl.DataFrame,
     the previous features taken as `_features` and `_null_shared_nhs` would have made them.
 
     Lean on purpose: a full `_features` of last quarter (wide concat, sort) and a join on two
-    string keys across both systems cost more than the comparison itself; here each system is
-    joined on its id alone and only the compared columns are touched. In trusted mode, with this
-    quarter's spines (`current_inputs`) and `_features` before NHS nulling (`current_features`),
-    last quarter's features are recomputed only for records whose identifiers changed."""
+    string keys across both systems cost more than the comparison itself; here each system's rows
+    are compared by fingerprints of their id and compared columns (`unchanged_since`). In trusted
+    mode, with this quarter's spines (`current_inputs`) and `_features` before NHS nulling
+    (`current_features`), last quarter's features are recomputed only for records whose
+    identifiers changed."""
     # In tokens mode the trusted-only columns are null on both sides: equal by construction.
     columns = [*FEATURES.keys(), *BLOOM_COLUMNS, *(TRUSTED_EXTRA if mode == "trusted" else [])]
     prev_asc, prev_mh = previous_inputs
