@@ -527,9 +527,22 @@ def _exact_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
                     lv["u_probability"] = max(lv["u_probability"] * (1 - u_exact) / rest_total, 1e-12)
 
 
-def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within_threshold: float) -> tuple[list[int], int]:
+#: A record linked at least this strongly to one record of the other system, as is another
+#: record of its own system, is that record's duplicate even where the two compare weakly with each
+#: other (one has the NHS number, the other the date of birth): both links would have to be wrong.
+BRIDGE_PROBABILITY = 0.999
+
+
+def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within_threshold: float,
+             bridge: float = BRIDGE_PROBABILITY) -> tuple[list[int], int]:
     """Greedy guarded clustering. `edges`: a, b, p (p = 1.0 for deterministic). Returns the
-    cluster label (smallest member unique_id) per record and the number of merges refused."""
+    cluster label (smallest member unique_id) per record and the number of merges refused.
+
+    The guard: two groups merge only if every pair of records of one source across them is
+    linked at `within_threshold` or more, or bridged: both linked at `bridge` or more to one
+    record of the other source that is in the merged group. Without the guard a chain of links
+    through the other system merges namesakes; without the bridge a council record without a date
+    of birth stays apart from its own duplicate that the trust record shares."""
     parent = list(range(n))
     members: dict[int, list[int]] = {}
     e = edges.filter(pl.col("p") >= min(threshold, within_threshold)).sort(["p", "a", "b"], descending=[True, False, False])
@@ -539,6 +552,16 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
     for a, b, p in zip(ea, eb, ep):
         if source[a] == source[b]:
             strong[(a, b) if a < b else (b, a)] = p
+    # Bridge links, both ways, sorted by their first record: looked up only when the guard would
+    # refuse (a few hundred times at a million records), so no per-record sets are built.
+    codes, la, lb = np.asarray(source), e["a"].to_numpy(), e["b"].to_numpy()
+    keep = (e["p"].to_numpy() >= bridge) & (codes[la] != codes[lb])
+    bridge_from, bridge_to = np.concatenate([la[keep], lb[keep]]), np.concatenate([lb[keep], la[keep]])
+    order = np.argsort(bridge_from, kind="stable")
+    bridge_from, bridge_to = bridge_from[order], bridge_to[order]
+
+    def bridged(x: int) -> set[int]:
+        return set(bridge_to[np.searchsorted(bridge_from, x, "left"):np.searchsorted(bridge_from, x, "right")].tolist())
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -565,13 +588,17 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
             continue
         ma, mb = ma or [ra], mb or [rb]
         ok = True
+        merged = None
         for x in ma:
             for y in mb:
                 if source[x] == source[y]:
                     key = (x, y) if x < y else (y, x)
                     if strong.get(key, 0.0) < within_threshold:
-                        ok = False
-                        break
+                        if merged is None:
+                            merged = set(ma).union(mb)
+                        if not (bridged(x) & bridged(y) & merged):
+                            ok = False
+                            break
             if not ok:
                 break
         if not ok:
