@@ -534,9 +534,10 @@ BRIDGE_PROBABILITY = 0.999
 
 
 def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within_threshold: float,
-             bridge: float = BRIDGE_PROBABILITY) -> tuple[list[int], int]:
+             bridge: float = BRIDGE_PROBABILITY) -> tuple[list[int], int, int]:
     """Greedy guarded clustering. `edges`: a, b, p (p = 1.0 for deterministic). Returns the
-    cluster label (smallest member unique_id) per record and the number of merges refused.
+    cluster label (smallest member unique_id) per record, the number of merges refused and the
+    number of merges that needed a bridge.
 
     The guard: two groups merge only if every pair of records of one source across them is
     linked at `within_threshold` or more, or bridged: both linked at `bridge` or more to one
@@ -560,7 +561,7 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
     order = np.argsort(bridge_from, kind="stable")
     bridge_from, bridge_to = bridge_from[order], bridge_to[order]
 
-    def bridged(x: int) -> set[int]:
+    def bridge_partners(x: int) -> set[int]:
         return set(bridge_to[np.searchsorted(bridge_from, x, "left"):np.searchsorted(bridge_from, x, "right")].tolist())
 
     def find(x: int) -> int:
@@ -569,7 +570,7 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
             x = parent[x]
         return x
 
-    refused = 0
+    refused = bridged_merges = 0
     for a, b, p in zip(ea, eb, ep):
         if p < threshold:
             continue
@@ -596,7 +597,7 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
                     if strong.get(key, 0.0) < within_threshold:
                         if merged is None:
                             merged = set(ma).union(mb)
-                        if not (bridged(x) & bridged(y) & merged):
+                        if not (bridge_partners(x) & bridge_partners(y) & merged):
                             ok = False
                             break
             if not ok:
@@ -604,6 +605,7 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
         if not ok:
             refused += 1
             continue
+        bridged_merges += merged is not None
         if len(ma) < len(mb):
             ra, rb, ma, mb = rb, ra, mb, ma
         parent[rb] = ra
@@ -617,7 +619,7 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
         labels[np.fromiter(chain.from_iterable(groups), dtype=np.int64)] = np.repeat(
             np.fromiter(map(min, groups), dtype=np.int64, count=len(groups)),
             np.fromiter(map(len, groups), dtype=np.int64, count=len(groups)))
-    return labels.tolist(), refused
+    return labels.tolist(), refused, bridged_merges
 
 
 def _rpids(key: bytes, member_keys: pl.Series) -> pl.Series:
@@ -767,7 +769,7 @@ def link_persons(
     # Sources as small integers: the guard only tests them for equality, and a list of ints is
     # cheaper to build than one of strings.
     source_codes = df["source"].cast(pl.Categorical).to_physical().to_list()
-    labels, refused = _cluster(n, edges.select("a", "b", "p"), source_codes, threshold, within_threshold)
+    labels, refused, bridged = _cluster(n, edges.select("a", "b", "p"), source_codes, threshold, within_threshold)
     timings["cluster_s"] = round(time.perf_counter() - t1, 2)
     # Only ids from here on: joining the full feature frame would copy every list column.
     df = df.select("unique_id", "source", "source_person_id").with_columns(pl.Series("cluster", labels, dtype=pl.Int64))
@@ -812,6 +814,7 @@ def link_persons(
         "n_pairs_carried_over": 0 if kept_pairs is None else kept_pairs.height,
         "n_edges_above_threshold": int((edges["p"] >= threshold).sum()),
         "n_merges_refused_by_guard": refused,
+        "n_merges_bridged": bridged,
         "n_research_persons": comp.height,
         "n_persons_in_both": int(((comp["na"] > 0) & (comp["nm"] > 0)).sum()),
         "n_persons_asc_only": int(((comp["na"] > 0) & (comp["nm"] == 0)).sum()),

@@ -138,10 +138,10 @@ def test_deterministic_on_same_input():
 def test_cluster_guard_refuses_chaining_two_records_of_one_source():
     # 0 (asc) ~ 1 (mh) ~ 2 (asc): the two ASC records have no strong link of their own
     edges = pl.DataFrame({"a": [0, 1], "b": [1, 2], "p": [0.99, 0.98]})
-    labels, refused = _cluster(3, edges, ["asc", "mh", "asc"], 0.9, 0.95)
-    assert labels == [0, 0, 2] and refused == 1
+    labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.9, 0.95)
+    assert labels == [0, 0, 2] and refused == 1 and bridged == 0
     edges = pl.DataFrame({"a": [0, 1, 0], "b": [1, 2, 2], "p": [0.99, 0.98, 0.97]})
-    labels, refused = _cluster(3, edges, ["asc", "mh", "asc"], 0.9, 0.95)
+    labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.9, 0.95)
     assert labels == [0, 0, 0] and refused == 0
 
 
@@ -149,16 +149,16 @@ def test_cluster_guard_accepts_two_records_of_one_source_bridged_by_a_near_certa
     # 0 (asc, NHS number) = 1 (mh) for certain; 2 (asc, no NHS number, no postcode) matches 1 at
     # 0.9995 but compares weakly with 0 (0.5): both links to 1 would have to be wrong.
     edges = pl.DataFrame({"a": [0, 1, 0], "b": [1, 2, 2], "p": [1.0, 0.9995, 0.5]})
-    labels, refused = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
-    assert labels == [0, 0, 0] and refused == 0
+    labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
+    assert labels == [0, 0, 0] and refused == 0 and bridged == 1
     # Below the bridge probability the weak same-source pair still blocks the merge.
     edges = pl.DataFrame({"a": [0, 1, 0], "b": [1, 2, 2], "p": [1.0, 0.995, 0.5]})
-    labels, refused = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
+    labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
     assert labels == [0, 0, 2] and refused == 1
     # A bridge needs both records linked to one record of the other source: 2 and 3 are two
     # council records each near-certain with a different trust record, and 1 = 3 is weak.
     edges = pl.DataFrame({"a": [0, 2, 1], "b": [1, 3, 3], "p": [1.0, 1.0, 0.96]})
-    labels, refused = _cluster(4, edges, ["asc", "mh", "mh", "asc"], 0.95, 0.95)
+    labels, refused, bridged = _cluster(4, edges, ["asc", "mh", "mh", "asc"], 0.95, 0.95)
     assert labels == [0, 0, 2, 2] and refused == 1
 
 
