@@ -6,6 +6,7 @@ import re
 import polars as pl
 import pytest
 
+from asc_linkage.core.frames import _unchanged_value_by_value
 from asc_linkage.core.linkage import (KEY_MAP_COLUMNS, PAIR_COLUMNS, _assign_ids, _changed_records, _cluster, _features,
                                       _null_shared_nhs, _rpid, link_persons)
 from asc_linkage.core.quality import pairwise_scores
@@ -154,12 +155,12 @@ def test_cluster_guard_accepts_two_records_of_one_source_bridged_by_a_near_certa
     # Below the bridge probability the weak same-source pair still blocks the merge.
     edges = pl.DataFrame({"a": [0, 1, 0], "b": [1, 2, 2], "p": [1.0, 0.995, 0.5]})
     labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
-    assert labels == [0, 0, 2] and refused == 1
+    assert labels == [0, 0, 2] and refused == 1 and bridged == 0
     # A bridge needs both records linked to one record of the other source: 2 and 3 are two
     # council records each near-certain with a different trust record, and 1 = 3 is weak.
     edges = pl.DataFrame({"a": [0, 2, 1], "b": [1, 3, 3], "p": [1.0, 1.0, 0.96]})
     labels, refused, bridged = _cluster(4, edges, ["asc", "mh", "mh", "asc"], 0.95, 0.95)
-    assert labels == [0, 0, 2, 2] and refused == 1
+    assert labels == [0, 0, 2, 2] and refused == 1 and bridged == 0
 
 
 def test_shared_and_conflicting_nhs_are_not_link_keys():
@@ -245,12 +246,10 @@ def _changed_by_full_comparison(now: tuple, before: tuple, mode: str) -> tuple[p
     """The reference answer: complete `_features` of both quarters compared after NHS nulling."""
     df, _ = _null_shared_nhs(_features(*now, mode), 5, 2)
     previous, _ = _null_shared_nhs(_features(*before, mode), 5, 2)
-    # Value by value, not by the fingerprints `_changed_records` compares.
-    columns, keys = [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA], ["source", "source_person_id"]
-    before = previous.select(*keys, pl.lit(True).alias("seen"), *(pl.col(c).alias(f"{c}_before") for c in columns))
-    joined = df.join(before, on=keys, how="left", maintain_order="left")
-    same = pl.col("seen").fill_null(False) & pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_before")) for c in columns)
-    return df, joined.filter(~same)["unique_id"]
+    # Value by value (the comparison `unchanged_since` falls back to), not by the fingerprints
+    # `_changed_records` compares.
+    same = _unchanged_value_by_value(df, previous, ["source", "source_person_id"], [*FEATURES, *BLOOM_COLUMNS, *TRUSTED_EXTRA])
+    return df, df.filter(~same)["unique_id"]
 
 
 def test_changed_records_match_a_full_comparison(tokens_run):
