@@ -374,6 +374,18 @@ def test_key_map_export(demo_home, tmp_path):
     assert (joined["research_person_id"] == joined["stored_rp"]).all()
 
 
+def test_quality_report_bands_count_every_scored_pair(demo_home):
+    """The demo's linkage quality report (stored and on disk) has the match-probability bands, and
+    they count each pair of the stored `linkage_pairs` once."""
+    store = VersionedStore(demo_home)
+    summary = store.read("research", "linkage_quality_report")
+    bands = summary.filter((pl.col("section") == "probability_bands") & (pl.col("measure") == "candidate_pairs"))
+    assert bands.height > 0
+    assert bands["value"].sum() == store.read("identifiable", "linkage_pairs").height > 0
+    reports = sorted((demo_home / "research" / "linkage_quality").glob("*.md"))
+    assert "## Scored candidate pairs by match probability" in reports[-1].read_text()
+
+
 def test_demo_says_where_outputs_are(demo_output):
     home, result = demo_output
     assert result.returncode == 0, result.stderr[-2000:]

@@ -205,6 +205,52 @@ def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.Data
     return out
 
 
+#: Lower edges of the match-probability bands of scored pairs (left-closed; 0.95 is the default
+#: threshold). Labels carry three decimals so that they sort in numeric order.
+PROBABILITY_BAND_EDGES = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999]
+
+
+def _band_expr(p: pl.Expr) -> pl.Expr:
+    edges = [*PROBABILITY_BAND_EDGES, 1.0]
+    expr = pl.lit(None, pl.String)
+    for low, high in zip(edges[:-1], edges[1:]):
+        expr = pl.when(p >= low).then(pl.lit(f"{low:.3f}-{high:.3f}")).otherwise(expr)
+    return expr
+
+
+def probability_bands(pairs: pl.DataFrame, key_map: pl.DataFrame, truth: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Scored candidate pairs by pair type and match-probability band: how many there are, how
+    many ended in one research person (the clustering guard refuses some pairs above the threshold,
+    and other links join some below it) and, with a ground truth, how many are the same person: the
+    model's calibration, and the uncertain links around the threshold that clerical review would
+    look at. Pairs the deterministic NHS number rule linked are not scored and not counted here."""
+    ids = key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
+    df = (
+        pairs.select("source_l", pl.col("source_person_id_l").cast(pl.String), "source_r",
+                     pl.col("source_person_id_r").cast(pl.String), "match_probability")
+        .join(ids.rename(lambda c: f"{c}_l"), on=["source_l", "source_person_id_l"], how="left")
+        .join(ids.rename(lambda c: f"{c}_r"), on=["source_r", "source_person_id_r"], how="left")
+        .with_columns(
+            pair_type=pl.when(pl.col("source_l") != pl.col("source_r")).then(pl.lit("cross-system"))
+            .when(pl.col("source_l") == "asc").then(pl.lit("council duplicates"))
+            .otherwise(pl.lit("trust duplicates")),
+            band=_band_expr(pl.col("match_probability")),
+            linked=pl.col("research_person_id_l") == pl.col("research_person_id_r"),
+        )
+    )
+    aggs = [pl.len().cast(pl.Int64).alias("candidate_pairs"), pl.col("linked").fill_null(False).sum().cast(pl.Int64).alias("linked_pairs")]
+    if truth is not None:
+        t = truth.select("source", pl.col("source_person_id").cast(pl.String), pl.col("true_person_id").cast(pl.String))
+        df = (df.join(t.rename(lambda c: f"{c}_l"), on=["source_l", "source_person_id_l"], how="left")
+              .join(t.rename(lambda c: f"{c}_r"), on=["source_r", "source_person_id_r"], how="left")
+              .with_columns(same_person=pl.col("true_person_id_l") == pl.col("true_person_id_r")))
+        aggs.append(pl.col("same_person").fill_null(False).sum().cast(pl.Int64).alias("same_person_pairs"))
+    out = df.group_by("pair_type", "band").agg(aggs).sort("pair_type", "band")
+    if truth is not None:
+        out = out.with_columns((pl.col("same_person_pairs") / pl.col("candidate_pairs")).round(4).alias("share_same_person"))
+    return out
+
+
 def _person_frame(key_map: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame, at: dt.date) -> pl.DataFrame:
     cols = ["source", "source_person_id", "sex", "ethnic_group", "date_of_birth", "imd_decile", "nhs_number", "postcode_history"]
     sp = pl.concat([asc_spine.select(cols), mh_spine.select(cols)], how="vertical_relaxed")
@@ -245,7 +291,10 @@ def linkage_quality(
     truth: pl.DataFrame | None = None,
     as_of: dt.date | None = None,
     stats: dict | None = None,
+    pairs: pl.DataFrame | None = None,
 ) -> QualityReport:
+    """The report's tables, markdown and figures. `pairs`: the linkage's scored candidate pairs
+    (`linkage_pairs`), for the match-probability bands."""
     at = as_of or dt.date.today()
     p = _person_frame(key_map, asc_spine, mh_spine, at)
     tables: dict[str, pl.DataFrame] = {}
@@ -276,6 +325,8 @@ def linkage_quality(
     if stats:
         keep = {k: v for k, v in stats.items() if isinstance(v, (int, float, str, bool))}
         tables["linkage_stats"] = pl.DataFrame({"measure": list(keep), "value": [str(v) for v in keep.values()]})
+    if pairs is not None:
+        tables["probability_bands"] = probability_bands(pairs, key_map, truth)
     if truth is not None:
         sc = pairwise_scores(key_map, truth)
         tables["accuracy"] = pl.DataFrame({"measure": list(sc), "value": [float(v) for v in sc.values()]})
@@ -295,6 +346,8 @@ def linkage_quality(
         "namesake_pairs": "Name-only record pairs agreeing on full name and sex, by how many records carry that name: how many are the same person",
         "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group (and of those without a name-only pair)",
         "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
+        "probability_bands": "Scored candidate pairs by match probability (links by the deterministic NHS number rule "
+                             "not included): linked = ended in one research person; with a ground truth, how many are the same person",
     }
     for name, t in tables.items():
         md += [f"## {titles.get(name, name)}", "", _md(t), ""]

@@ -222,16 +222,16 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
 
 @zone_asset("linkage_quality_report", LINKAGE, RESEARCH_ZONE,
         "GUILD-style linkage quality: match rates overall and by ethnic group, sex, age band and IMD "
-        "quintile; linked vs unlinked characteristics; with a ground truth (synthetic data), precision, "
-        "recall and F1. Aggregates only.",
+        "quintile; linked vs unlinked characteristics; scored pairs by match-probability band; with a ground "
+        "truth (synthetic data), precision, recall and F1. Aggregates only.",
         check_specs=[dg.AssetCheckSpec(LINKAGE_QUALITY_TARGETS, asset="linkage_quality_report",
                                        description="Where a ground truth is configured: cross-system F1 >= 0.995, "
                                        "precision >= 0.998, duplicate recall >= 0.98, ethnic recall gap <= 1 pp.")])
 def linkage_quality_report(context: dg.AssetExecutionContext, home: HomeResource, linkage_key_map: pl.DataFrame,
-                           asc_client_spine: pl.DataFrame, mh_patient_spine: pl.DataFrame):
+                           linkage_pairs: pl.DataFrame, asc_client_spine: pl.DataFrame, mh_patient_spine: pl.DataFrame):
     truth = _ground_truth(home)
     report = quality.linkage_quality(linkage_key_map, asc_client_spine, mh_patient_spine, truth,
-                                     as_of=quarter_end(context.partition_key))
+                                     as_of=quarter_end(context.partition_key), pairs=linkage_pairs)
     path = home.resolved.zone(RESEARCH_ZONE) / "linkage_quality" / f"{context.partition_key}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report.markdown)

@@ -3,7 +3,7 @@ import datetime as dt
 import polars as pl
 
 from asc_linkage.core.quality import (age_band_expr, linkage_quality, name_only_summary, namesake_pairs, pairwise_scores,
-                                      true_pair_evidence)
+                                      probability_bands, true_pair_evidence)
 
 D = dt.date
 
@@ -95,3 +95,44 @@ def test_namesake_pairs_count_same_person_among_name_only_pairs():
 def test_age_bands():
     df = pl.DataFrame({"d": [D(2010, 1, 1), D(2000, 7, 15), D(1970, 1, 1), D(1925, 1, 1), None]})
     assert df.select(age_band_expr("d", D(2025, 6, 30)).alias("b"))["b"].to_list() == ["Under 18", "18-24", "45-64", "95+", "Unknown"]
+
+
+def test_probability_bands_count_scored_pairs_by_type_band_link_and_truth():
+    """Each scored pair lands in one band of its pair type; `linked` follows the key map (a pair
+    above the threshold the guard refused is not linked), `same_person_pairs` the ground truth."""
+    pairs = pl.DataFrame({
+        "source_l": ["asc", "asc", "asc", "asc", "mh", "asc"],
+        "source_person_id_l": ["a1", "a2", "a3", "a1", "m1", "a4"],
+        "source_r": ["mh", "mh", "mh", "asc", "mh", "mh"],
+        "source_person_id_r": ["m1", "m2", "m3", "a2", "m2", "m3"],
+        "match_probability": [0.9999, 0.97, 0.6, 0.96, 0.2, 0.999],
+    })
+    km = pl.DataFrame({"source": ["asc"] * 4 + ["mh"] * 3, "source_person_id": ["a1", "a2", "a3", "a4", "m1", "m2", "m3"],
+                       "research_person_id": ["R1", "R2", "R3", "R4", "R1", "R2", "R5"]})
+    truth = pl.DataFrame({"source": km["source"], "source_person_id": km["source_person_id"],
+                          "true_person_id": [1, 2, 3, 4, 1, 2, 3]})
+    bands = probability_bands(pairs, km, truth)
+    rows = {(r["pair_type"], r["band"]): r for r in bands.iter_rows(named=True)}
+    assert set(rows) == {("cross-system", "0.999-1.000"), ("cross-system", "0.950-0.990"), ("cross-system", "0.500-0.800"),
+                         ("council duplicates", "0.950-0.990"), ("trust duplicates", "0.000-0.500")}
+    assert bands["candidate_pairs"].sum() == pairs.height
+    top = rows[("cross-system", "0.999-1.000")]  # a1-m1 (linked, same person) and a4-m3 (refused, not the same)
+    assert (top["candidate_pairs"], top["linked_pairs"], top["same_person_pairs"], top["share_same_person"]) == (2, 1, 1, 0.5)
+    low = rows[("cross-system", "0.500-0.800")]  # a3-m3: same person, left unlinked
+    assert (low["linked_pairs"], low["same_person_pairs"]) == (0, 1)
+    assert rows[("council duplicates", "0.950-0.990")]["linked_pairs"] == 0
+    assert "same_person_pairs" not in probability_bands(pairs, km).columns
+
+
+def test_report_has_the_probability_bands_when_given_pairs():
+    asc = _spine("asc", ["a1"], ["White"], ["Male"])
+    mh = _spine("mh", ["m1"], ["White"], ["Male"])
+    km = pl.DataFrame({"source": ["asc", "mh"], "source_person_id": ["a1", "m1"], "research_person_id": ["RPA", "RPA"],
+                       "link_method": ["probabilistic"] * 2, "match_probability": [0.99, 0.99]})
+    pairs = pl.DataFrame({"source_l": ["asc"], "source_person_id_l": ["a1"], "source_r": ["mh"], "source_person_id_r": ["m1"],
+                          "match_probability": [0.99]})
+    rep = linkage_quality(km, asc, mh, as_of=D(2025, 6, 30), pairs=pairs)
+    assert rep.tables["probability_bands"].row(0, named=True) == {
+        "pair_type": "cross-system", "band": "0.990-0.999", "candidate_pairs": 1, "linked_pairs": 1}
+    assert "Scored candidate pairs by match probability" in rep.markdown and "a1" not in rep.markdown
+    assert "probability_bands" not in linkage_quality(km, asc, mh, as_of=D(2025, 6, 30)).tables
