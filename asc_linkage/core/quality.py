@@ -225,6 +225,9 @@ def probability_bands(pairs: pl.DataFrame, key_map: pl.DataFrame, truth: pl.Data
     model's calibration, and the uncertain links around the threshold that clerical review would
     look at. Pairs the deterministic NHS number rule linked are not scored and not counted here."""
     ids = key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
+    if truth is not None:  # each record's true person attached once, so each side is joined once
+        ids = ids.join(truth.select("source", pl.col("source_person_id").cast(pl.String), pl.col("true_person_id").cast(pl.String)),
+                       on=["source", "source_person_id"], how="left")
     df = (
         pairs.select("source_l", pl.col("source_person_id_l").cast(pl.String), "source_r",
                      pl.col("source_person_id_r").cast(pl.String), "match_probability")
@@ -240,11 +243,8 @@ def probability_bands(pairs: pl.DataFrame, key_map: pl.DataFrame, truth: pl.Data
     )
     aggs = [pl.len().cast(pl.Int64).alias("candidate_pairs"), pl.col("linked").fill_null(False).sum().cast(pl.Int64).alias("linked_pairs")]
     if truth is not None:
-        t = truth.select("source", pl.col("source_person_id").cast(pl.String), pl.col("true_person_id").cast(pl.String))
-        df = (df.join(t.rename(lambda c: f"{c}_l"), on=["source_l", "source_person_id_l"], how="left")
-              .join(t.rename(lambda c: f"{c}_r"), on=["source_r", "source_person_id_r"], how="left")
-              .with_columns(same_person=pl.col("true_person_id_l") == pl.col("true_person_id_r")))
-        aggs.append(pl.col("same_person").fill_null(False).sum().cast(pl.Int64).alias("same_person_pairs"))
+        same_person = pl.col("true_person_id_l") == pl.col("true_person_id_r")
+        aggs.append(same_person.fill_null(False).sum().cast(pl.Int64).alias("same_person_pairs"))
     out = df.group_by("pair_type", "band").agg(aggs).sort("pair_type", "band")
     if truth is not None:
         out = out.with_columns((pl.col("same_person_pairs") / pl.col("candidate_pairs")).round(4).alias("share_same_person"))
