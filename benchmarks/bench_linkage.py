@@ -236,6 +236,7 @@ def run_isolated(fn, *args) -> dict:
 
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
     from asc_linkage.core.quality import name_only_summary, pairwise_scores, recall_by_group, true_pair_evidence
+    from asc_linkage.core.reporting import recall_gap
 
     km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
     sc = pairwise_scores(km, truth)
@@ -246,6 +247,7 @@ def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
                        name_only_summary(pairs).select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs").iter_rows()}
     eth = recall_by_group(km, truth, persons, "ethnic_group", pairs)
     sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
+    sc["ethnic_recall_gap"] = recall_gap(eth)
     sc["recall_by_ethnic_group_other"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall_other_persons"].fill_null(0.0)]))
     return sc
 
@@ -314,6 +316,12 @@ def main() -> None:
             rec = sc[key]
             known = {k: v for k, v in rec.items() if k != "Unknown"}
             print(f"{label} {rec}  spread(known) {max(known.values()) - min(known.values()):.4f}")
+        if sc["ethnic_recall_gap"]:
+            from asc_linkage.core.reporting import MIN_GROUP_FOR_GAP
+
+            g = sc["ethnic_recall_gap"]
+            print(f"ethnic recall gap as the report judges it (known groups of >= {MIN_GROUP_FOR_GAP} persons): {g['best_group']} - {g['worst_group']}"
+                  f" {g['gap']:.4f}, 95% interval {g['gap_low']:.4f} to {g['gap_high']:.4f}")
         print(f"wall {r['wall']:.1f}s (spine {r['spine_s']:.1f}s, tokens {r['tokens_s']:.1f}s) peak RSS {r['rss_mb']:.0f} MB  timings {st['timings_s']}")
         print("stats", {k: v for k, v in st.items() if k != "timings_s"})
         # Next quarter: the previous quarter run in full, then this quarter from its state.

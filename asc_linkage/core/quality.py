@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from asc_linkage.core.reporting import LINKAGE_TARGETS, MIN_GROUP_FOR_GAP, recall_gap
+
 AGE_BANDS = ["Under 18", "18-24", "25-44", "45-64", "65-74", "75-84", "85-94", "95+"]
 
 
@@ -167,12 +169,28 @@ def name_only_summary(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def wilson_interval(successes: str | pl.Expr, trials: str | pl.Expr, z: float = 1.96) -> tuple[pl.Expr, pl.Expr]:
+    """Wilson score interval (95% by default) of the proportion successes / trials: unlike the
+    normal approximation it stays inside [0, 1] and keeps its width where a small group has a
+    recall at or near 1. Null where there are no trials."""
+    k = pl.col(successes) if isinstance(successes, str) else successes
+    n = pl.col(trials) if isinstance(trials, str) else trials
+    n, k, z2 = n.cast(pl.Float64), k.cast(pl.Float64), z * z
+    centre = (k + z2 / 2) / (n + z2)
+    half = z * (k * (n - k) / n + z2 / 4).sqrt() / (n + z2)
+    low = pl.when(n > 0).then((centre - half).clip(0.0, 1.0))
+    high = pl.when(n > 0).then((centre + half).clip(0.0, 1.0))
+    return low, high
+
+
 def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.DataFrame, group: str,
                     pairs: pl.DataFrame | None = None) -> pl.DataFrame:
     """Share of true cross-system persons (in both systems in truth) whose ASC and MH records all
-    share one research_person_id, by `group` (a column of `persons` keyed by source record). With
-    `pairs` (from `true_pair_evidence`), also the persons with a name-only pair and the recall of
-    the others: what the linkage reaches where the records carry a comparable identifier."""
+    share one research_person_id, by `group` (a column of `persons` keyed by source record), with
+    its 95% Wilson interval (`recall_low`, `recall_high`): a group of a few dozen persons moves by
+    whole percentage points with one person. With `pairs` (from `true_pair_evidence`), also the
+    persons with a name-only pair and the recall of the others: what the linkage reaches where the
+    records carry a comparable identifier."""
     t = truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
     df = (
         key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
@@ -196,7 +214,9 @@ def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.Data
         per.with_columns(pl.col(group).fill_null("Unknown"))
         .group_by(group)
         .agg(pl.len().alias("true_cross_persons"), (pl.col("nr") == 1).sum().alias("fully_linked"), *extra)
-        .with_columns((pl.col("fully_linked") / pl.col("true_cross_persons")).alias("recall"))
+        .with_columns((pl.col("fully_linked") / pl.col("true_cross_persons")).alias("recall"),
+                      *(bound.alias(name) for bound, name in
+                        zip(wilson_interval("fully_linked", "true_cross_persons"), ("recall_low", "recall_high"))))
         .sort(group)
     )
     if pairs is not None:
@@ -268,10 +288,15 @@ def _person_frame(key_map: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.D
 
 
 def _rate_table(p: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Records linked to the other system by source and group, with the match rate's 95% Wilson
+    interval: a borough's smaller groups hold a few dozen records, and their rates move by whole
+    percentage points from one record to the next."""
+    low, high = wilson_interval("linked_to_other_system", "records")
     return (
         p.group_by("source", by)
         .agg(pl.len().alias("records"), pl.col("linked_other_system").sum().alias("linked_to_other_system"))
-        .with_columns((pl.col("linked_to_other_system") / pl.col("records")).round(4).alias("match_rate"))
+        .with_columns((pl.col("linked_to_other_system") / pl.col("records")).round(4).alias("match_rate"),
+                      low.round(4).alias("match_rate_low"), high.round(4).alias("match_rate_high"))
         .sort("source", by)
     )
 
@@ -335,6 +360,9 @@ def linkage_quality(
         tables["name_only_pairs"] = name_only_summary(pairs)
         tables["namesake_pairs"] = namesake_pairs(truth, asc_spine, mh_spine)
         tables["recall_by_ethnic_group"] = recall_by_group(key_map, truth, persons, "ethnic_group", pairs)
+        gap = recall_gap(tables["recall_by_ethnic_group"])
+        if gap:
+            tables["ethnic_recall_gap"] = pl.DataFrame([{**gap, "target": LINKAGE_TARGETS["ethnic_recall_gap"]}])
         tables["recall_by_sex"] = recall_by_group(key_map, truth, persons, "sex")
         tables["recall_by_age_band"] = recall_by_group(key_map, truth, persons, "age_band")
     titles = {
@@ -344,7 +372,10 @@ def linkage_quality(
         "linked_vs_unlinked": "Linked vs unlinked characteristics",
         "name_only_pairs": "True pairs with no comparable identifier beyond names and sex (the recall a linkage can reach)",
         "namesake_pairs": "Name-only record pairs agreeing on full name and sex, by how many records carry that name: how many are the same person",
-        "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group (and of those without a name-only pair)",
+        "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group, with its 95% interval "
+                                  "(and of those without a name-only pair)",
+        "ethnic_recall_gap": "Gap in recall between the best- and worst-linked known ethnic groups (groups of at least "
+                             f"{MIN_GROUP_FOR_GAP} persons), with its 95% interval: a lower end above 0 says the gap is more than chance",
         "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
         "probability_bands": "Scored candidate pairs by match probability (links by the deterministic NHS number rule "
                              "not included): linked = ended in one research person; with a ground truth, how many are the same person",
@@ -352,17 +383,19 @@ def linkage_quality(
     for name, t in tables.items():
         md += [f"## {titles.get(name, name)}", "", _md(t), ""]
     fig = tables["match_rate_by_ethnic_group"]
+    axes = {"x": {"field": "ethnic_group", "type": "nominal"}, "xOffset": {"field": "source"}}
+    title = "match rate (bar), 95% interval (line)"
     figures = {
         "match_rate_by_ethnic_group": {
             "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "data": {"values": fig.to_dicts()},
-            "mark": "bar",
-            "encoding": {
-                "x": {"field": "ethnic_group", "type": "nominal"},
-                "y": {"field": "match_rate", "type": "quantitative"},
-                "color": {"field": "source", "type": "nominal"},
-                "xOffset": {"field": "source"},
-            },
+            "layer": [
+                {"mark": "bar", "encoding": {**axes, "y": {"field": "match_rate", "type": "quantitative", "title": title},
+                                             "color": {"field": "source", "type": "nominal"}}},
+                # The 95% interval, so a small group's low bar is not read as a finding on its own.
+                {"mark": "rule", "encoding": {**axes, "y": {"field": "match_rate_low", "type": "quantitative", "title": title},
+                                              "y2": {"field": "match_rate_high"}}},
+            ],
         }
     }
     return QualityReport(markdown="\n".join(md), tables=tables, figures=figures)

@@ -3,7 +3,7 @@ import datetime as dt
 import polars as pl
 
 from asc_linkage.core.quality import (age_band_expr, linkage_quality, name_only_summary, namesake_pairs, pairwise_scores,
-                                      probability_bands, true_pair_evidence)
+                                      probability_bands, true_pair_evidence, wilson_interval)
 
 D = dt.date
 
@@ -40,6 +40,9 @@ def test_report_tables_and_no_identifiers():
     rep = linkage_quality(km, asc, mh, truth, as_of=D(2025, 6, 30))
     eth = rep.tables["match_rate_by_ethnic_group"].filter(pl.col("source") == "asc")
     assert dict(zip(eth["ethnic_group"], eth["match_rate"])) == {"Asian": 0.0, "Black": 0.0, "White": 1.0}
+    # One record a group: the 95% interval of a rate of 0 or 1 from one record spans most of [0, 1].
+    assert dict(zip(eth["ethnic_group"], eth["match_rate_low"])) == {"Asian": 0.0, "Black": 0.0, "White": 0.2065}
+    assert dict(zip(eth["ethnic_group"], eth["match_rate_high"])) == {"Asian": 0.7935, "Black": 0.7935, "White": 1.0}
     rec = rep.tables["recall_by_ethnic_group"]
     assert dict(zip(rec["ethnic_group"], rec["recall"])) == {"Black": 0.0, "White": 1.0}
     assert rec["name_only_persons"].to_list() == [0, 0] and rec["recall_other_persons"].to_list() == [0.0, 1.0]
@@ -136,3 +139,36 @@ def test_report_has_the_probability_bands_when_given_pairs():
         "pair_type": "cross-system", "band": "0.990-0.999", "candidate_pairs": 1, "linked_pairs": 1}
     assert "Scored candidate pairs by match probability" in rep.markdown and "a1" not in rep.markdown
     assert "probability_bands" not in linkage_quality(km, asc, mh, as_of=D(2025, 6, 30)).tables
+
+
+def test_wilson_interval_matches_published_values():
+    """Newcombe (1998), Statistics in Medicine 17:857, table I: 81/263, 15/148, 0/20 and 1/29."""
+    df = pl.DataFrame({"k": [81, 15, 0, 1, 0], "n": [263, 148, 20, 29, 0]})
+    low, high = wilson_interval("k", "n")
+    got = df.select(low.alias("low"), high.alias("high"))
+    assert [round(v, 4) for v in got["low"].to_list()[:4]] == [0.2553, 0.0624, 0.0, 0.0061]
+    assert [round(v, 4) for v in got["high"].to_list()[:4]] == [0.3662, 0.1605, 0.1611, 0.1718]
+    assert got.row(4) == (None, None)  # no trials: no interval
+
+
+def test_report_gives_the_ethnic_recall_gap_with_its_interval():
+    """Two known groups of 40 true cross-system persons: all White persons linked, 36 of 40 Black."""
+    ids = [f"{s}{i}" for s in ("w", "b") for i in range(40)]
+    eth = ["White"] * 40 + ["Black"] * 40
+    asc = _spine("asc", [f"a{i}" for i in ids], eth, ["Male"] * 80)
+    mh = _spine("mh", [f"m{i}" for i in ids], eth, ["Male"] * 80)
+    truth = pl.DataFrame({"true_person_id": ids * 2, "source": ["asc"] * 80 + ["mh"] * 80,
+                          "source_person_id": [f"a{i}" for i in ids] + [f"m{i}" for i in ids]})
+    unlinked = {"mb0", "mb1", "mb2", "mb3"}
+    km = truth.with_columns(pl.when(pl.col("source_person_id").is_in(list(unlinked))).then(pl.lit("RX") + pl.col("source_person_id"))
+                            .otherwise(pl.lit("R") + pl.col("true_person_id")).alias("research_person_id"),
+                            pl.lit("probabilistic").alias("link_method"), pl.lit(0.99).alias("match_probability")).drop("true_person_id")
+    rep = linkage_quality(km, asc, mh, truth, as_of=D(2025, 6, 30))
+    rec = {r["ethnic_group"]: r for r in rep.tables["recall_by_ethnic_group"].iter_rows(named=True)}
+    assert rec["Black"]["recall"] == 0.9 and rec["White"]["recall"] == 1.0
+    assert rec["Black"]["recall_low"] < 0.9 < rec["Black"]["recall_high"] and rec["White"]["recall_high"] == 1.0
+    gap = rep.tables["ethnic_recall_gap"].row(0, named=True)
+    assert (gap["best_group"], gap["worst_group"]) == ("White", "Black") and abs(gap["gap"] - 0.1) < 1e-12
+    # 4 of 40 unlinked: a 10 pp gap that could still be chance (lower end 0), or as wide as 23 pp.
+    assert gap["gap_low"] == 0.0 and 0.2 < gap["gap_high"] < 0.25
+    assert "Gap in recall between the best- and worst-linked" in rep.markdown
