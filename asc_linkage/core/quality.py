@@ -196,11 +196,14 @@ def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.Data
         key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
         .join(t, on=["source", "source_person_id"])
         .join(persons.select("source", pl.col("source_person_id").cast(pl.String), group), on=["source", "source_person_id"], how="left")
+        # Spines and the report's person frame spell a missing group "Unknown": missing here too, so
+        # that the other system's record can supply it.
+        .with_columns(pl.when(pl.col(group) == "Unknown").then(None).otherwise(pl.col(group)).alias(group))
     )
     per = df.group_by("true_person_id").agg(
         pl.col("source").n_unique().alias("ns"),
         pl.col("research_person_id").n_unique().alias("nr"),
-        # The person's group as recorded in ASC when known (the council's record is the base).
+        # The person's group as recorded in ASC when known (the council's record is the base), else in MH.
         pl.col(group).sort_by(pl.col("source")).drop_nulls().first().alias(group),
     ).filter(pl.col("ns") == 2)
     extra = []
@@ -355,7 +358,10 @@ def linkage_quality(
     if truth is not None:
         sc = pairwise_scores(key_map, truth)
         tables["accuracy"] = pl.DataFrame({"measure": list(sc), "value": [float(v) for v in sc.values()]})
-        persons = p.select("source", "source_person_id", "ethnic_group", "sex", "age_band")
+        persons = p.select("source", "source_person_id", "ethnic_group", "sex", "age_band", "imd_quintile",
+                           # Young men were under-linked in published census-to-NHS linkage.
+                           pl.when((pl.col("sex") != "Unknown") & (pl.col("age_band") != "Unknown"))
+                           .then(pl.concat_str("sex", pl.lit(" "), "age_band")).alias("sex_and_age_band"))
         pairs = true_pair_evidence(key_map, truth, asc_spine, mh_spine)
         tables["name_only_pairs"] = name_only_summary(pairs)
         tables["namesake_pairs"] = namesake_pairs(truth, asc_spine, mh_spine)
@@ -365,6 +371,8 @@ def linkage_quality(
             tables["ethnic_recall_gap"] = pl.DataFrame([{**gap, "target": LINKAGE_TARGETS["ethnic_recall_gap"]}])
         tables["recall_by_sex"] = recall_by_group(key_map, truth, persons, "sex")
         tables["recall_by_age_band"] = recall_by_group(key_map, truth, persons, "age_band")
+        tables["recall_by_sex_and_age_band"] = recall_by_group(key_map, truth, persons, "sex_and_age_band")
+        tables["recall_by_imd_quintile"] = recall_by_group(key_map, truth, persons, "imd_quintile")
     titles = {
         "overall": "Overall", "linkage_stats": "Linkage run (counts)", "accuracy": "Accuracy against ground truth (pairs)",
         "match_rate_by_ethnic_group": "Match rate by broad ethnic group", "match_rate_by_sex": "Match rate by sex",
@@ -377,6 +385,8 @@ def linkage_quality(
         "ethnic_recall_gap": "Gap in recall between the best- and worst-linked known ethnic groups (groups of at least "
                              f"{MIN_GROUP_FOR_GAP} persons), with its 95% interval: a lower end above 0 says the gap is more than chance",
         "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
+        "recall_by_sex_and_age_band": "Recall by sex and age band",
+        "recall_by_imd_quintile": "Recall by IMD quintile (1 = most deprived)",
         "probability_bands": "Scored candidate pairs by match probability (links by the deterministic NHS number rule "
                              "not included): linked = ended in one research person; with a ground truth, how many are the same person",
     }

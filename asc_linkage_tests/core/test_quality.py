@@ -172,3 +172,18 @@ def test_report_gives_the_ethnic_recall_gap_with_its_interval():
     # 4 of 40 unlinked: a 10 pp gap that could still be chance (lower end 0), or as wide as 23 pp.
     assert gap["gap_low"] == 0.0 and 0.2 < gap["gap_high"] < 0.25
     assert "Gap in recall between the best- and worst-linked" in rep.markdown
+
+
+def test_recall_groups_take_the_other_systems_value_when_the_council_lacks_it():
+    """A person's group is the council record's, or the trust record's where the council's is
+    Unknown; recall is also given by sex and age band together and by IMD quintile."""
+    asc = _spine("asc", ["a1", "a2"], ["Unknown", "White"], ["Male", "Female"])
+    mh = _spine("mh", ["m1", "m2"], ["Black", "Asian"], ["Male", "Female"])
+    truth = pl.DataFrame({"true_person_id": [1, 2, 1, 2], "source": ["asc", "asc", "mh", "mh"],
+                          "source_person_id": ["a1", "a2", "m1", "m2"]})
+    km = truth.select("source", "source_person_id", pl.format("R{}", pl.col("true_person_id")).alias("research_person_id"),
+                      pl.lit("deterministic_nhs").alias("link_method"), pl.lit(1.0).alias("match_probability"))
+    rep = linkage_quality(km, asc, mh, truth, as_of=D(2025, 6, 30))
+    assert rep.tables["recall_by_ethnic_group"]["ethnic_group"].to_list() == ["Black", "White"]
+    assert rep.tables["recall_by_sex_and_age_band"]["sex_and_age_band"].to_list() == ["Female 75-84", "Male 75-84"]
+    assert rep.tables["recall_by_imd_quintile"]["imd_quintile"].to_list() == ["1", "5"]
