@@ -1,7 +1,7 @@
 import polars as pl
 
 from asc_linkage.core.quality import wilson_interval
-from asc_linkage.core.reporting import MIN_GROUP_FOR_GAP, linkage_target_verdict, recall_gap
+from asc_linkage.core.reporting import MIN_GROUP_FOR_GAP, linkage_target_verdict, long_form, recall_gap
 
 
 def _by_group(groups: dict[str, tuple[int, int]]) -> pl.DataFrame:
@@ -28,11 +28,47 @@ def test_recall_gap_leaves_out_unknown_and_small_groups():
     assert recall_gap(_by_group({"Black": (95, 100), "Unknown": (10, 100)})) is None
 
 
+def test_recall_gap_of_tied_groups_names_two_groups():
+    gap = recall_gap(_by_group({"White": (100, 100), "Asian": (40, 40), "Black": (300, 300)}))
+    assert (gap["best_group"], gap["worst_group"]) == ("White", "Asian") and gap["gap"] == 0.0
+    # Unclipped: below 0, either group could be the better linked.
+    assert gap["gap_low"] < 0.0 < gap["gap_high"]
+
+
+def _accuracy(**scores: float) -> pl.DataFrame:
+    scores = {"cross_true_pairs": 100, "cross_f1": 0.999, "cross_precision": 0.999, **scores}
+    return pl.DataFrame({"measure": list(scores), "value": [float(v) for v in scores.values()]})
+
+
 def test_verdict_reports_the_gap_interval_but_judges_the_gap():
-    accuracy = pl.DataFrame({"measure": ["cross_f1", "cross_precision"], "value": [0.999, 0.999]})
     # A 0.5 pp gap passes although its interval reaches far above 1 pp ...
-    passed, measured = linkage_target_verdict({"accuracy": accuracy, "recall_by_ethnic_group": _by_group({"Black": (199, 200), "White": (200, 200)})})
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "recall_by_ethnic_group": _by_group({"Black": (199, 200), "White": (200, 200)})})
     assert passed and measured["ethnic_recall_gap"] == 0.005 and measured["ethnic_recall_gap_high"] > 0.02
-    # ... and a 2 pp gap fails.
-    passed, measured = linkage_target_verdict({"accuracy": accuracy, "recall_by_ethnic_group": _by_group({"Black": (196, 200), "White": (200, 200)})})
-    assert not passed and measured["ethnic_recall_gap"] == 0.02 and measured["ethnic_recall_gap_low"] >= 0.0
+    # ... and a 2 pp gap fails although its interval reaches below 0.
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "recall_by_ethnic_group": _by_group({"Black": (196, 200), "White": (200, 200)})})
+    assert not passed and measured["ethnic_recall_gap"] == 0.02 and measured["ethnic_recall_gap_low"] < 0.0
+
+
+def test_verdict_judges_each_systems_duplicates():
+    """Council duplicate recall 0.967 fails the 0.98 target even where the trust's 0.994 would
+    carry the pooled recall over it (as on the default 20,000 persons: 174 of 180, 175 of 176)."""
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(dup_asc_true_pairs=180, dup_asc_recall=174 / 180,
+                                                                     dup_mh_true_pairs=176, dup_mh_recall=175 / 176)})
+    assert not passed and measured["dup_recall_asc"] == 0.96667 and measured["dup_recall_mh"] == 0.99432
+    # A system without true duplicate pairs is not judged.
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(dup_mh_true_pairs=176, dup_mh_recall=0.99)})
+    assert passed and "dup_recall_asc" not in measured
+
+
+def test_verdict_says_when_nothing_is_measurable():
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(cross_true_pairs=0, cross_f1=1.0)})
+    assert passed and "not measurable" in measured["ground_truth"]
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "recall_by_ethnic_group": _by_group({"Black": (1, 2)})})
+    assert passed and "not measurable" in measured["ethnic_recall_gap"]
+
+
+def test_long_form_keeps_boolean_columns_as_labels():
+    table = pl.DataFrame({"source": ["asc", "asc"], "linked_other_system": [False, True], "records": [11030, 1961]})
+    out = long_form({"linked_vs_unlinked": table})
+    assert out.rows() == [("linked_vs_unlinked", "asc / False", "records", 11030.0),
+                          ("linked_vs_unlinked", "asc / True", "records", 1961.0)]
