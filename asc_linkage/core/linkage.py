@@ -353,6 +353,7 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
 
         skipped = 0
         for rule in ('l."dob" = r."dob"', 'l."sn" = r."sn" AND l."fn_init" = r."fn_init"'):
+            before = linker.misc.save_model_to_json()
             try:
                 # EM cost grows with the square of the data under a DOB block; a capped sample of
                 # its pairs estimates m as well (the spec's "max_pairs" lever).
@@ -361,6 +362,9 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
                 )
             except (EMTrainingException, ValueError):  # ValueError: a level with no pairs got m = 0
                 skipped += 1
+                # Splink has changed the settings by the time it raises (a prior of 1e-224 and the
+                # blocked comparisons dropped were seen): back to the model before the pass.
+                linker = Linker([a, m], before, log_level=logging.ERROR, validate_settings=False)
         timings["em_passes_skipped"] = skipped
         # DuckDB sums in parallel, so the last bits of m/u vary between runs: rounding them makes
         # the stored model (and every probability computed from it) identical run to run.
@@ -639,49 +643,61 @@ def _fresh_ids(km: pl.DataFrame, key: bytes) -> pl.DataFrame:
     return smallest.with_columns(_rpids(key, smallest["_min"]).alias("_fresh"))
 
 
-def _first_per(df: pl.DataFrame, group: str, order: list[str], descending: list[bool]) -> pl.DataFrame:
-    """One row per `group`: the first in `order`. Most groups hold a single row and skip the sort
-    (sorting all votes on their string keys was most of `_assign_ids`)."""
-    many = pl.len().over(group) > 1
-    contested = df.filter(many)
-    if contested.height == 0:
-        return df
-    return pl.concat([df.filter(~many), contested.sort(order, descending=descending).unique(group, keep="first", maintain_order=True)])
+def _unclashed(fresh: pl.DataFrame, key: bytes, taken_prev: pl.Series) -> pl.DataFrame:
+    """`fresh` (cluster, _fresh, _min, in cluster order) with each id that equals an id of the
+    previous quarter or another fresh id re-derived: after a split the smaller part's smallest
+    member may be the one that named the old cluster, and two 48-bit ids can collide (about 0.2%
+    of first runs at a million persons). Checked at once; only on a clash are the ids re-derived
+    one by one, in cluster order, each avoiding the previous ids and the fresh ids before it."""
+    if fresh.height == 0 or not (fresh["_fresh"].is_in(taken_prev.implode()) | fresh["_fresh"].is_duplicated()).any():
+        return fresh
+    taken = set(taken_prev.to_list())
+    new_ids = []
+    for f, m in zip(fresh["_fresh"].to_list(), fresh["_min"].to_list()):
+        i = 1
+        while f in taken:
+            f = _rpid(key, f"{m}\x1f{i}")
+            i += 1
+        taken.add(f)
+        new_ids.append(f)
+    return fresh.with_columns(pl.Series("_fresh", new_ids, dtype=pl.String))
+
+
+def _match_previous_ids(votes: pl.DataFrame) -> pl.DataFrame:
+    """(cluster, _id): each cluster keeps at most one previous id and each previous id goes to at
+    most one cluster, strongest vote first (most records, then smallest member key, which is one
+    record's, so the order is total). Greedy, so that an id its largest holder does not keep
+    passes to its next holder (the person a record moved away from keeps their id) instead of
+    being retired. Votes that share neither their cluster nor their id with another vote are
+    taken as they are; only the rest go through the loop."""
+    contested = (pl.len().over("cluster") > 1) | (pl.len().over("_prev") > 1)
+    plain = votes.filter(~contested).select("cluster", pl.col("_prev").alias("_id"))
+    used_clusters, used_ids, matched = set(), set(), []
+    for cluster, prev in (votes.filter(contested).sort(["n", "mk", "_prev"], descending=[True, False, False])
+                          .select("cluster", "_prev").iter_rows()):
+        if cluster not in used_clusters and prev not in used_ids:
+            used_clusters.add(cluster)
+            used_ids.add(prev)
+            matched.append((cluster, prev))
+    return pl.concat([plain, pl.DataFrame(matched, schema=plain.schema, orient="row")])
 
 
 def _assign_ids(km: pl.DataFrame, key: bytes, previous_key_map: pl.DataFrame | None) -> tuple[pl.DataFrame, int]:
     """km has source, source_person_id, cluster (int). Adds research_person_id."""
     km = km.with_columns(pl.concat_str("source", pl.lit(":"), "source_person_id").alias("_mk"))
     if previous_key_map is None or previous_key_map.height == 0:
-        km = km.join(_fresh_ids(km, key).select("cluster", "_fresh"), on="cluster", how="left")
+        fresh = _unclashed(_fresh_ids(km, key).sort("cluster"), key, pl.Series([], dtype=pl.String))
+        km = km.join(fresh.select("cluster", "_fresh"), on="cluster", how="left")
         return km.with_columns(pl.col("_fresh").alias("research_person_id")).drop("_fresh", "_mk"), 0
     prev = previous_key_map.select(
         "source", pl.col("source_person_id").cast(pl.String), pl.col("research_person_id").alias("_prev")
     )
     km = km.join(prev, on=["source", "source_person_id"], how="left")
-    # Each previous id goes to the new cluster holding most of its records (ties: the cluster whose
-    # smallest member key is smallest); a cluster takes its majority previous id (ties: smallest id).
     votes = km.filter(pl.col("_prev").is_not_null()).group_by("cluster", "_prev").agg(pl.len().alias("n"), pl.col("_mk").min().alias("mk"))
-    owner = _first_per(votes, "_prev", ["_prev", "n", "mk"], [False, True, False])
-    choice = _first_per(owner, "cluster", ["cluster", "n", "_prev"], [False, True, False]).select("cluster", pl.col("_prev").alias("_id"))
+    choice = _match_previous_ids(votes)
     # Fresh ids only for the clusters that keep no previous id (hashing every cluster cost seconds).
     fresh = _fresh_ids(km.select("cluster", "_mk").join(choice, on="cluster", how="anti"), key).sort("cluster")
-    # A fresh id must not equal an id kept elsewhere or an id of the previous quarter: after a
-    # split the smaller part's smallest member may be the one that named the old cluster. Checked
-    # at once; only on a clash are the fresh ids re-derived one by one, in cluster order, each
-    # avoiding the previous ids and the fresh ids before it.
-    taken_prev = prev["_prev"].drop_nulls()
-    if fresh.height and (fresh["_fresh"].is_in(taken_prev.implode()) | fresh["_fresh"].is_duplicated()).any():
-        taken = set(taken_prev.to_list())
-        new_ids = []
-        for f, m in zip(fresh["_fresh"].to_list(), fresh["_min"].to_list()):
-            i = 1
-            while f in taken:
-                f = _rpid(key, f"{m}\x1f{i}")
-                i += 1
-            taken.add(f)
-            new_ids.append(f)
-        fresh = fresh.with_columns(pl.Series("_fresh", new_ids, dtype=pl.String))
+    fresh = _unclashed(fresh, key, prev["_prev"].drop_nulls())
     ids = pl.concat([choice, fresh.select("cluster", pl.col("_fresh").alias("_id"))])
     km = km.join(ids, on="cluster", how="left").rename({"_id": "research_person_id"})
     changed = km.filter(pl.col("_prev").is_not_null() & (pl.col("_prev") != pl.col("research_person_id"))).height
@@ -718,6 +734,8 @@ def link_persons(
     scored; pairs of two unchanged records keep last quarter's probability."""
     if not secret:
         raise ValueError("link_persons: a secret is required to derive research_person_id")
+    if previous_model and not json.loads(previous_model).get("comparisons"):
+        previous_model = None  # "{}": a quarter with one system only trained no model; train afresh
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     features = _features(asc, mh, mode)

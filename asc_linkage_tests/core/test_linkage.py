@@ -1,5 +1,8 @@
 """Linkage on a small generated world (hand-rolled here so the test does not depend on synth)."""
 import datetime as dt
+import hashlib
+import hmac
+import json
 import random
 import re
 
@@ -282,3 +285,53 @@ def test_changed_records_trusted_reuses_features_of_unchanged_records(world):
     got = _changed_records(df, (sa, sm), "trusted", 5, current_inputs=(sa2, sm), current_features=_features(sa2, sm, "trusted"))
     assert got.to_list() == expected.to_list() and got.len() >= 3
     assert _changed_records(df, (sa, sm), "trusted", 5).to_list() == expected.to_list()
+
+
+def _km(clusters: list[list[str]]) -> pl.DataFrame:
+    """A key map's inputs from clusters of "source:id" record keys."""
+    return pl.DataFrame([(k.split(":")[0], k.split(":")[1], c) for c, keys in enumerate(clusters) for k in keys],
+                        schema={"source": pl.String, "source_person_id": pl.String, "cluster": pl.Int64}, orient="row")
+
+
+def test_assign_ids_first_quarter_never_gives_two_persons_one_id():
+    """Two record keys whose 48-bit ids collide under this key (found by a birthday search)."""
+    key = hmac.digest(b"test-secret", b"asc-linkage research person id v1", hashlib.sha256)
+    km = _km([["asc:P1283104"], ["asc:P31898464"]])
+    assert _rpid(key, "asc:P1283104") == _rpid(key, "asc:P31898464")  # the collision itself
+    out, _ = _assign_ids(km, key, None)
+    assert out["research_person_id"].n_unique() == 2
+
+
+def test_assign_ids_person_a_record_moved_away_from_keeps_their_id():
+    """x1 leaves person X (x1, x2) for person Y (y1, y2): Y keeps its id, and so does x2, X's
+    remaining record; only x1's id changes."""
+    key = b"k" * 32
+    q1, _ = _assign_ids(_km([["asc:x1", "mh:x2"], ["asc:y1", "mh:y2"]]), key, None)
+    q2, changed = _assign_ids(_km([["asc:x1", "asc:y1", "mh:y2"], ["mh:x2"]]), key, q1.drop("cluster"))
+    before, after = (dict(zip(q["source_person_id"], q["research_person_id"])) for q in (q1, q2))
+    assert after["x2"] == before["x2"] and after["y1"] == after["y2"] == after["x1"] == before["y1"]
+    assert changed == 1
+
+
+def test_a_failed_em_pass_leaves_the_model_as_it_was():
+    """On this world the name-blocked EM pass fails (a level with no pairs); Splink has changed the
+    settings when it raises, and kept, they scored no pair at all."""
+    a, m, truth = make_world(400, seed=5)
+    sa, sm = build_asc_spine(stage_asc_events(a)), build_mh_spine(m)
+    res = link_persons(sa, sm, mode="trusted", secret=SECRET)
+    model = json.loads(res.model_settings_json)
+    assert res.stats["timings_s"]["em_passes_skipped"] == 1
+    assert len(model["comparisons"]) == 6 and model["probability_two_random_records_match"] > 1e-6
+    assert pairwise_scores(res.key_map, truth)["cross_recall"] > 0.9
+
+
+def test_a_quarter_without_a_model_is_followed_by_training():
+    """A quarter with one system only stores "{}" as its model: the next quarter trains afresh."""
+    a, m, _ = make_world(200, seed=3)
+    sa, sm = build_asc_spine(stage_asc_events(a)), build_mh_spine(m)
+    first = link_persons(sa, sm.head(0), mode="trusted", secret=SECRET)
+    assert first.model_settings_json == "{}"
+    nxt = link_persons(sa, sm, mode="trusted", secret=SECRET, previous_key_map=first.key_map,
+                       previous_model=first.model_settings_json)
+    assert not nxt.stats["model_reused"] and json.loads(nxt.model_settings_json)["comparisons"]
+    assert nxt.stats["n_persons_in_both"] > 0
