@@ -149,6 +149,54 @@ def _latest_first(df: pl.DataFrame, sort_cols: list[str]) -> pl.DataFrame:
     return gather_rows(df, key.arg_sort(descending=True))
 
 
+#: Identifier columns of a council person taken from their latest row that carries a clean value.
+_ASC_PICKED_COLUMNS = ["nhs_number", "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "postcode"]
+
+
+def _unclean_rank(column: str, as_of: dt.date | None) -> pl.Expr:
+    """0 where a raw value of `column` standardises to a usable identifier, higher where it is
+    weaker (a 1 January DOB) or unusable (an invalid NHS number, a placeholder name, a junk
+    postcode, an unknown sex or ethnicity)."""
+    if column == "nhs_number":
+        return (s.nhs_number_struct(column).struct.field("nhs_number_flag") != "valid").cast(pl.Int8)
+    if column == "first_name":
+        return s.standardise_forenames(column).struct.field("forename").is_null().cast(pl.Int8)
+    if column == "last_name":
+        return s.standardise_surname(column).struct.field("surname").is_null().cast(pl.Int8)
+    if column == "date_of_birth":
+        flag = s.standardise_dob(column, as_of=as_of)[1]
+        return pl.when(flag == "ok").then(0).when(flag == "jan1").then(1).otherwise(2).cast(pl.Int8)
+    if column == "gender":
+        return (s.standardise_sex(column) == "Unknown").cast(pl.Int8)
+    if column == "ethnicity":
+        return (s.standardise_ethnicity(column).struct.field("ethnic_group") == "Unknown").cast(pl.Int8)
+    return s.standardise_postcode(column).is_null().cast(pl.Int8)
+
+
+def _pick_clean_values(per: pl.DataFrame, rows: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
+    """`per` (a council person a row, each column its latest non-null raw value) with each of
+    `_ASC_PICKED_COLUMNS` replaced, for persons whose rows carry several different values, by the
+    latest value that standardises best: a blank, invalid or placeholder value on the latest row
+    must not wipe out a valid one the person's earlier rows carry. `rows`: the persons' rows,
+    latest first. Standardised only for those persons: most carry one value of each column."""
+    person = "la_person_unique_identifier"
+    several = per.filter(pl.any_horizontal(f"_several_{c}" for c in _ASC_PICKED_COLUMNS))
+    per = per.drop(f"_several_{c}" for c in _ASC_PICKED_COLUMNS)
+    if several.height == 0:
+        return per
+    rows = rows.join(several.select(person), on=person, how="semi").select(person, *_ASC_PICKED_COLUMNS).with_row_index("_pos")
+    for column in _ASC_PICKED_COLUMNS:
+        values = rows.select(pl.col(column).drop_nulls().unique())
+        ranked = values.with_columns(_unclean_rank(column, as_of).alias("_rank"))
+        best = (
+            rows.select(person, "_pos", column).drop_nulls(column).join(ranked, on=column)
+            .group_by(person).agg(pl.col(column).sort_by("_rank", "_pos").first().alias("_best"))
+        )
+        per = per.join(best, on=person, how="left", maintain_order="left").with_columns(
+            pl.coalesce("_best", column).alias(column)).drop("_best")
+    return per
+
+
 def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
     """Spine rows of the persons in `stg_events`, before shared NHS numbers and LSOA/IMD (both
     need the whole table)."""
@@ -163,19 +211,16 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
     df = df.join(pcs.with_columns(s.standardise_postcode("postcode").alias("_pc_any")), on="postcode", how="left", maintain_order="left")
     df = _latest_first(df, sort_cols) if sort_cols else df
     per = df.group_by("la_person_unique_identifier", maintain_order=True).agg(
-        pl.col("nhs_number").drop_nulls().first(),
-        pl.col("first_name").drop_nulls().first(),
-        pl.col("last_name").drop_nulls().first(),
-        pl.col("date_of_birth").drop_nulls().first(),
-        pl.col("gender").drop_nulls().first(),
-        pl.col("ethnicity").drop_nulls().first(),
-        pl.col("postcode").drop_nulls().first(),
+        *(pl.col(c).drop_nulls().first() for c in _ASC_PICKED_COLUMNS),
+        # Several different values (min and max ignore nulls, and cost less than counting them).
+        *((pl.col(c).min() != pl.col(c).max()).fill_null(False).alias(f"_several_{c}") for c in _ASC_PICKED_COLUMNS),
         pl.col("_pc_any").drop_nulls().unique().sort().alias("postcode_history"),
         pl.col("date_of_death").drop_nulls().max(),
         pl.col("lives_alone").drop_nulls().first(),
         pl.col("event_start_date").min().alias("first_contact_date"),
         pl.len().cast(pl.Int64).alias("n_source_rows"),
     )
+    per = _pick_clean_values(per, df, as_of)
     per = per.with_columns(
         pl.lit("asc").alias("source"),
         pl.col("la_person_unique_identifier").cast(pl.String).alias("source_person_id"),
@@ -189,9 +234,11 @@ def build_asc_spine(
     ref_lsoa_imd: pl.DataFrame | None = None,
     as_of: dt.date | None = None,
 ) -> pl.DataFrame:
-    """One row per `la_person_unique_identifier` from staged CLD events. Identifiers come from
-    the person's most recent row (latest submission, then latest event); postcode history is every
-    postcode the person's rows carried; the date of death is the latest one recorded."""
+    """One row per `la_person_unique_identifier` from staged CLD events. Each identifier comes
+    from the person's most recent row (latest submission, then latest event) that carries a usable
+    value of it (a valid NHS number, a name, a DOB, a postcode), else from the most recent row;
+    postcode history is every postcode the person's rows carried; the date of death is the latest
+    one recorded."""
     return _whole_table(_asc_person_rows(stg_events, as_of), ref_postcode_lsoa, ref_lsoa_imd)
 
 
@@ -245,8 +292,10 @@ def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None
             .unique("source_person_id", keep="first", maintain_order=True)
             .select("source_person_id", pl.col("_pc").alias("_addr_pc"))
         )
+        # A patient postcode that does not standardise (NFA, UNKNOWN, blank) is no postcode.
+        own = pl.col("postcode").cast(pl.String)
         p = p.join(cur, on="source_person_id", how="left").with_columns(
-            pl.coalesce(pl.col("postcode").cast(pl.String), pl.col("_addr_pc")).alias("postcode")
+            pl.when(s.standardise_postcode(own).is_not_null()).then(own).otherwise(pl.col("_addr_pc")).alias("postcode")
         ).drop("_addr_pc")
     hist = hist.drop_nulls("_pc").group_by("source_person_id").agg(pl.col("_pc").unique().sort().alias("postcode_history"))
     p = p.join(hist, on="source_person_id", how="left").with_columns(

@@ -159,7 +159,7 @@ JUNK_NAMES = frozenset(
         "NOT GIVEN", "NOT STATED", "MR", "MRS", "MS", "MISS", "DR",
     }
 )
-_JUNK_TOKENS = frozenset({"BABY", "UNKNOWN", "TEST", "UNK", "DUMMY", "XXX", "ANONYMOUS", "UNNAMED"})
+_JUNK_TOKENS = frozenset({"BABY", "INFANT", "UNKNOWN", "TEST", "UNK", "DUMMY", "XXX", "ANONYMOUS", "UNNAMED"})
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "SIR", "LADY", "LORD"})
 
 # Nickname groups: canonical name first, then variants and diminutives. Ambiguous diminutives
@@ -462,21 +462,37 @@ def _build_nickname_map() -> dict[str, str]:
         canon = names[0]
         for n in names:
             out.setdefault(n.replace("-", ""), canon)
+    # A group whose canonical was claimed by an earlier group joins that group (ALY -> ALI ->
+    # ALICE becomes ALY -> ALICE), so that mapping twice gives what mapping once gives. Targets
+    # are always names seen earlier, so this ends.
+    for name in out:
+        target = out[name]
+        while out[target] != target:
+            target = out[target]
+        out[name] = target
     return out
 
 
 NICKNAME_MAP: dict[str, str] = _build_nickname_map()
 
 
+# Latin letters that NFKD does not split into a base letter and an accent (it would drop them).
+_LATIN_EXTRA = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe",
+                              "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "ı": "i"})
+# Apostrophes and their look-alikes (O'BRIEN, O’BRIEN, O´BRIEN), removed before NFKD turns the
+# acute accent into a space; dashes of every width, so that JEAN–PAUL is JEAN-PAUL.
+_APOSTROPHES = re.compile("['`\u2018\u2019\u02bc\u00b4\u2032]")
+_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
+
+
 def _ascii_upper(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s)
+    s = unicodedata.normalize("NFKD", s.translate(_LATIN_EXTRA))
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     return s.upper()
 
 
 def _clean_one(v: str) -> str | None:
-    t = _ascii_upper(v)
-    t = re.sub(r"['`\u2019]", "", t)
+    t = _ascii_upper(_DASHES.sub("-", _APOSTROPHES.sub("", v)))
     t = re.sub(r"[^A-Z]+", " ", t).strip()
     return None if (not t or t in JUNK_NAMES) else t
 
@@ -494,8 +510,12 @@ _SN_DTYPE = pl.Struct({"surname": pl.String, "surname_parts": pl.List(pl.String)
 
 def _forenames_one(v: str) -> dict:
     # Hyphenated forenames are joined (JEAN-PAUL -> JEANPAUL): systems differ on keeping the hyphen.
-    t = _clean_one(v.replace("-", ""))
-    parts = [p for p in (t or "").split(" ") if p and p not in _TITLES and p not in _JUNK_TOKENS]
+    t = _clean_one(_DASHES.sub("", v).replace("-", ""))
+    words = (t or "").split(" ")
+    # BABY OF SARAH, UNKNOWN MALE: a placeholder word makes the rest no forename either.
+    if any(w in _JUNK_TOKENS for w in words):
+        words = []
+    parts = [p for p in words if p and p not in _TITLES]
     if not parts:
         return {"forename": None, "forename_other": None, "forename_nick": None}
     return {"forename": parts[0], "forename_other": " ".join(parts[1:]) or None,
@@ -504,10 +524,12 @@ def _forenames_one(v: str) -> dict:
 
 def _surname_one(v: str) -> dict:
     t = _clean_one(v)
-    parts = [p for p in (t or "").split(" ") if len(p) >= 2 and p not in _JUNK_TOKENS]
+    words = [p for p in (t or "").split(" ") if p and p not in _JUNK_TOKENS]
+    # Single letters stay in the whole surname (O BRIEN is OBRIEN, as O'BRIEN is) but are not parts.
+    parts = [p for p in words if len(p) >= 2]
     if not parts:
         return {"surname": None, "surname_parts": None}
-    return {"surname": "".join(parts), "surname_parts": parts}
+    return {"surname": "".join(words), "surname_parts": parts}
 
 
 def standardise_forenames(col: str | pl.Expr) -> pl.Expr:

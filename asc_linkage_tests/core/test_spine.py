@@ -160,3 +160,29 @@ def test_latest_first_orders_as_a_descending_sort_with_nulls_last():
     # a key that does not fit one integer: the plain sort
     wide = df.with_columns(pl.Series("_row_number", [3, 7, 1, 2, -(2**62), 2**62]))
     assert _latest_first(wide, cols).equals(wide.sort(cols, descending=True, nulls_last=True))
+
+
+def test_asc_spine_keeps_an_earlier_valid_identifier_over_a_later_junk_one():
+    """The latest row's blank NHS number, placeholder name, default DOB and junk postcode do not
+    wipe out the valid values of the person's earlier row; a later valid value still wins."""
+    stg = pl.DataFrame([
+        _ev("P1", "2024-Q1", D(2024, 1, 1)),
+        {**_ev("P1", "2024-Q2", D(2024, 4, 1), fn="UNKNOWN", pc="NFA", nhs="   "), "date_of_birth": D(1900, 1, 1)},
+        _ev("P2", "2024-Q1", D(2024, 1, 1), nhs="123"),
+        _ev("P2", "2024-Q2", D(2024, 4, 1), fn="Jon", pc="SW9 7AA", nhs="6716689966"),
+    ], schema_overrides={"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String})
+    p1, p2 = build_asc_spine(stg, as_of=D(2024, 6, 30)).iter_rows(named=True)
+    assert (p1["nhs_number"], p1["nhs_number_flag"]) == ("9434765919", "valid")
+    assert (p1["forename"], p1["date_of_birth"], p1["dob_flag"]) == ("JOHN", D(1950, 2, 3), "ok")
+    assert p1["postcode"] == "SE5 8AZ" and p1["postcode_history"] == ["SE5 8AZ"]
+    assert (p2["nhs_number"], p2["forename"], p2["postcode"]) == ("6716689966", "JON", "SW9 7AA")
+
+
+def test_mh_spine_falls_back_to_the_address_file_for_a_junk_patient_postcode():
+    pts = pl.DataFrame({"patient_id": ["M1"], "nhs_number": ["6716689966"], "forename": ["Mary"], "surname": ["Jones"],
+                        "date_of_birth": [D(1960, 1, 5)], "gender": ["2"], "ethnic_category": ["N"], "postcode": ["UNKNOWN"],
+                        "date_of_death": [None]}, schema_overrides={"date_of_death": pl.Date})
+    addr = pl.DataFrame({"patient_id": ["M1"], "postcode": ["E2 7AA"], "start_date": [D(2020, 1, 1)], "end_date": [None]},
+                        schema_overrides={"end_date": pl.Date})
+    m1 = build_mh_spine(pts, addr).row(0, named=True)
+    assert m1["postcode"] == "E2 7AA" and m1["postcode_history"] == ["E2 7AA"]

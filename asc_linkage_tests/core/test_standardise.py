@@ -39,6 +39,24 @@ def test_names():
     assert len(s.NICKNAME_MAP) > 300
 
 
+def test_name_spellings_that_must_agree():
+    """Apostrophe look-alikes, a spaced one-letter prefix, dashes of any width and Latin letters
+    NFKD does not decompose give the same name as their plain forms."""
+    sn = ["O'Brien", "O\u2019Brien", "O\u2018Brien", "O\u00b4Brien", "O\u02bcbrien", "O Brien", "Smith\u2013Jones", "\u0141ukasz", "S\u00f8ren"]
+    out = pl.DataFrame({"sn": sn}).select(s.standardise_surname("sn").alias("s")).unnest("s")
+    assert out["surname"].to_list() == ["OBRIEN"] * 6 + ["SMITHJONES", "LUKASZ", "SOREN"]
+    fn = pl.DataFrame({"fn": ["Jean-Paul", "Jean\u2013Paul", "Baby of Sarah", "Unknown Male", "Infant Girl"]})
+    out = fn.select(s.standardise_forenames("fn").alias("f")).unnest("f")
+    assert out["forename"].to_list() == ["JEANPAUL", "JEANPAUL", None, None, None]
+
+
+def test_nickname_map_maps_to_a_fixed_point():
+    """Groups sharing a name end at one canonical: mapping twice gives what mapping once gives."""
+    m = s.NICKNAME_MAP
+    assert all(m.get(v, v) == v for v in m.values())
+    assert m["ALY"] == m["ALI"] and m["YELENA"] == m["ELENA"] and m["SHEVAUN"] == m["SIOBHAN"]
+
+
 def test_soundex_and_phonetic():
     assert [s.soundex(x) for x in ["Robert", "Rupert", "Ashcraft", "Tymczak", "Pfister"]] == ["R163", "R163", "A261", "T522", "P236"]
     assert s.phonetic_key("MOHAMMED") == s.phonetic_key("MUHAMAD")
