@@ -115,7 +115,7 @@ _ASC_SORT_COLUMNS = ("_quarter", "event_start_date", "_row_number")
 _ASC_IDENTIFIER_COLUMNS = ["la_person_unique_identifier", "nhs_number", "first_name", "last_name", "date_of_birth",
                            "gender", "ethnicity", "postcode", "date_of_death", "event_start_date"]
 #: Staged-event columns a council spine row is built from.
-_ASC_SPINE_INPUTS = {*_ASC_IDENTIFIER_COLUMNS, *_ASC_SORT_COLUMNS, "lives_alone"}
+_ASC_SPINE_INPUTS = {*_ASC_IDENTIFIER_COLUMNS, *_ASC_SORT_COLUMNS, "lives_alone", "postcodes_seen"}
 
 
 def _latest_first(df: pl.DataFrame, sort_cols: list[str]) -> pl.DataFrame:
@@ -209,6 +209,18 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
     # Standardised once per distinct raw postcode, not once per event row.
     pcs = df.select(pl.col("postcode").unique().drop_nulls())
     df = df.join(pcs.with_columns(s.standardise_postcode("postcode").alias("_pc_any")), on="postcode", how="left", maintain_order="left")
+    history = None
+    if "postcodes_seen" in stg_events.columns:
+        # Every postcode any submission carried for the person's events, not only the kept rows':
+        # only events whose submissions carried more than one add any (exploding every event's
+        # list took 1.7 s at 200,000 persons).
+        moved = stg_events.filter(pl.col("postcodes_seen").list.len() > 1)
+        if moved.height:
+            history = (
+                moved.select("la_person_unique_identifier", pl.col("postcodes_seen").alias("postcode")).explode("postcode")
+                .with_columns(s.standardise_postcode("postcode").alias("_pc")).drop_nulls("_pc")
+                .group_by("la_person_unique_identifier").agg(pl.col("_pc").alias("_seen"))
+            )
     df = _latest_first(df, sort_cols) if sort_cols else df
     per = df.group_by("la_person_unique_identifier", maintain_order=True).agg(
         *(pl.col(c).drop_nulls().first() for c in _ASC_PICKED_COLUMNS),
@@ -221,6 +233,11 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
         pl.len().cast(pl.Int64).alias("n_source_rows"),
     )
     per = _pick_clean_values(per, df, as_of)
+    if history is not None:
+        person = "la_person_unique_identifier"
+        grown = per.join(history, on=person).with_columns(
+            pl.concat_list("postcode_history", "_seen").list.unique().list.sort().alias("postcode_history")).drop("_seen")
+        per = pl.concat([per.join(history, on=person, how="anti"), grown.select(per.columns)])
     per = per.with_columns(
         pl.lit("asc").alias("source"),
         pl.col("la_person_unique_identifier").cast(pl.String).alias("source_person_id"),

@@ -186,3 +186,19 @@ def test_mh_spine_falls_back_to_the_address_file_for_a_junk_patient_postcode():
                         schema_overrides={"end_date": pl.Date})
     m1 = build_mh_spine(pts, addr).row(0, named=True)
     assert m1["postcode"] == "E2 7AA" and m1["postcode_history"] == ["E2 7AA"]
+
+
+def test_asc_postcode_history_holds_postcodes_of_earlier_submissions_of_an_event():
+    """One event carried by two drops, the person having moved between them: staging keeps the
+    later row, and the spine's history still holds the earlier postcode (`postcodes_seen`)."""
+    from asc_linkage.core.staging import stage_asc_events
+
+    rows = [{**_ev("P1", q, D(2024, 1, 1), pc=pc), "la_code": "210", "event_type": "Service", "event_reference": "E1",
+             "event_end_date": None, "client_type": "Service user", "service_type": "Long term support: Community",
+             "service_component": "Day support", "event_outcome": None, "request_route_of_access": None,
+             "assessment_type": None, "reporting_period_end_date": end}
+            for q, pc, end in (("2024-Q1", "SE5 8AZ", D(2024, 3, 31)), ("2024-Q2", "SW9 7AA", D(2024, 6, 30)))]
+    stg = stage_asc_events(pl.DataFrame(rows, schema_overrides={"date_of_death": pl.Date, "event_end_date": pl.Date}))
+    assert stg.height == 1 and stg["postcode"].to_list() == ["SW9 7AA"]
+    p1 = build_asc_spine(stg).row(0, named=True)
+    assert p1["postcode"] == "SW9 7AA" and p1["postcode_history"] == ["SE5 8AZ", "SW9 7AA"]
