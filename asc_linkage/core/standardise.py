@@ -37,6 +37,8 @@ PLACEHOLDER_NHS = frozenset(
         "6666666666", "7777777777", "8888888888", "9999999999", "1234567890", "0123456789",
     }
 )
+#: NHS England reserves numbers starting 999 for testing: a test record's, never a person's.
+TEST_NHS_PREFIX = "999"
 
 
 def nhs_digits(col: str | pl.Expr) -> pl.Expr:
@@ -69,7 +71,7 @@ def _nhs_one(v: str) -> dict:
     d = re.sub(r"[^0-9]", "", v)
     if not d:
         return {"nhs_number": None, "nhs_number_flag": "missing"}
-    if d in PLACEHOLDER_NHS:
+    if d in PLACEHOLDER_NHS or d.startswith(TEST_NHS_PREFIX):
         return {"nhs_number": None, "nhs_number_flag": "shared_placeholder"}
     if _mod11_ok(d):
         return {"nhs_number": d, "nhs_number_flag": "valid"}
@@ -106,10 +108,11 @@ def _nhs_batch(s: pl.Series) -> pl.Series:
         check = 11 - (digits[:, :9].astype(np.int64) @ _NHS_WEIGHTS) % 11
         check[check == 11] = 0
         ok[ten.to_numpy()] = (check != 10) & (check == digits[:, 9])
+    placeholder = pl.col("d").is_in(list(PLACEHOLDER_NHS)) | pl.col("d").str.starts_with(TEST_NHS_PREFIX)
     out = pl.DataFrame({"d": d, "ok": ok}).select(
-        pl.when(pl.col("ok") & ~pl.col("d").is_in(list(PLACEHOLDER_NHS))).then(pl.col("d")).alias("nhs_number"),
+        pl.when(pl.col("ok") & ~placeholder).then(pl.col("d")).alias("nhs_number"),
         pl.when(pl.col("d").is_null() | (pl.col("d") == "")).then(pl.lit("missing"))
-        .when(pl.col("d").is_in(list(PLACEHOLDER_NHS))).then(pl.lit("shared_placeholder"))
+        .when(placeholder).then(pl.lit("shared_placeholder"))
         .when(pl.col("ok")).then(pl.lit("valid"))
         .otherwise(pl.lit("invalid")).alias("nhs_number_flag"),
     )
@@ -666,10 +669,12 @@ _PC_RE = r"^(GIR0AA|[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2})$"
 
 
 def standardise_postcode(col: str | pl.Expr) -> pl.Expr:
-    """ONSPD `pcds` form (outward + space + inward) or null when not a valid UK shape."""
+    """ONSPD `pcds` form (outward + space + inward) or null when not a valid UK shape, or an NHS
+    pseudo-postcode (ZZ99: no fixed abode, address not known, a country abroad): not an address,
+    and everyone without one would agree on it."""
     e = pl.col(col) if isinstance(col, str) else col
     s = e.cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
-    ok = s.str.contains(_PC_RE)
+    ok = s.str.contains(_PC_RE) & ~s.str.starts_with("ZZ99")
     n = s.str.len_chars()
     pcds = s.str.slice(0, n - 3) + pl.lit(" ") + s.str.slice(n - 3, 3)
     return pl.when(ok).then(pcds).otherwise(None)

@@ -83,3 +83,15 @@ def test_dob_sex_postcode_ethnicity():
     e = e.select(s.standardise_ethnicity("e").alias("x")).unnest("x")
     assert e["ethnic_group"].to_list() == ["White", "Asian", "Unknown", "Black", "Mixed", "Unknown", "Unknown"]
     assert e["ethnicity_detail"][4] == "Mixed: White and Asian"
+
+
+def test_nhs_pseudo_postcodes_are_no_postcode():
+    out = pl.DataFrame({"pc": ["ZZ99 3VZ", "zz993wz", "ZZ99 1AA", "SE5 8AZ"]}).select(s.standardise_postcode("pc"))
+    assert out["pc"].to_list() == [None, None, None, "SE5 8AZ"]
+
+
+def test_nhs_test_numbers_are_no_link_key():
+    """9990000018 passes Modulus 11, but NHS England reserves the 999 range for testing."""
+    num, flag = s.standardise_nhs_number("n")
+    out = pl.DataFrame({"n": ["999 000 0018", "943 476 5919"]}).select(num.alias("num"), flag.alias("flag"))
+    assert out.rows() == [(None, "shared_placeholder"), ("9434765919", "valid")]
