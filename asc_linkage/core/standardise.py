@@ -59,25 +59,6 @@ def nhs_mod11_valid(digits: pl.Expr) -> pl.Expr:
     return ok.fill_null(False)
 
 
-def _mod11_ok(d: str) -> bool:
-    if len(d) != 10 or not d.isdigit():
-        return False
-    check = 11 - sum(int(c) * (10 - i) for i, c in enumerate(d[:9])) % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(d[9])
-
-
-def _nhs_one(v: str) -> dict:
-    d = re.sub(r"[^0-9]", "", v)
-    if not d:
-        return {"nhs_number": None, "nhs_number_flag": "missing"}
-    if d in PLACEHOLDER_NHS or d.startswith(TEST_NHS_PREFIX):
-        return {"nhs_number": None, "nhs_number_flag": "shared_placeholder"}
-    if _mod11_ok(d):
-        return {"nhs_number": d, "nhs_number_flag": "valid"}
-    return {"nhs_number": None, "nhs_number_flag": "invalid"}
-
-
 _NHS_DTYPE = pl.Struct({"nhs_number": pl.String, "nhs_number_flag": pl.String})
 
 
