@@ -197,11 +197,14 @@ def _unreferenced() -> pl.Expr:
 def _narrow(df: pl.DataFrame, persons: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows of `persons` (few: those with rows lacking a reference), split into referenced rows
     (`_i`, `R`, `_quarter`, `C` their composite key, keep columns) and unreferenced ones (`_i`,
-    `C`, `_quarter`, keep columns)."""
+    `C`, `_quarter`, keep columns, `_local`: the reference a row of the same drop sends with the
+    same composite key, if any)."""
     rows = (df.with_row_index("_i").filter(_PERSON.is_in(persons.implode()))
             .select("_i", "event_key", _unreferenced().alias("_unref"), _composite_key().alias("C"), *_keep_columns()))
     refs = rows.filter(~pl.col("_unref")).rename({"event_key": "R"}).drop("_unref")
-    return refs, rows.filter("_unref").drop("_unref", "event_key")
+    local = refs.group_by("C", "_quarter").agg(pl.col("R").min().alias("_local"))
+    unref = rows.filter("_unref").drop("_unref", "event_key").join(local, on=["C", "_quarter"], how="left")
+    return refs, unref
 
 
 def _resolve_unreferenced(df: pl.DataFrame) -> pl.DataFrame:
@@ -211,9 +214,6 @@ def _resolve_unreferenced(df: pl.DataFrame) -> pl.DataFrame:
     if persons.is_empty():
         return df
     refs, unref = _narrow(df, persons)
-    # The reference the row's own drop sends with its composite key.
-    local = refs.group_by("C", "_quarter").agg(pl.col("R").min().alias("_local"))
-    unref = unref.join(local, on=["C", "_quarter"], how="left")
     # Each reference's record in each drop sending it, its latest until the next such drop.
     latest = (_records(refs, unref).sort("R", "_quarter")
               .with_columns(pl.col("_quarter").shift(-1).over("R").alias("_until")))
@@ -248,8 +248,6 @@ def _resolve_with_previous(rows: pl.DataFrame, previous_staged: pl.DataFrame) ->
     if persons.is_empty():
         return rows, none
     refs, unref = _narrow(rows, persons)
-    local = refs.group_by("C", "_quarter").agg(pl.col("R").min().alias("_local"))
-    unref = unref.join(local, on=["C", "_quarter"], how="left")
     # A reference this drop does not send keeps last quarter's record, which holds its latest composite key.
     earlier_refs = (previous_staged.filter(_PERSON.is_in(persons.implode()) & ~_unreferenced())
                     .select(pl.col("event_key").alias("R"), _composite_key().alias("C"))
