@@ -206,6 +206,19 @@ def _settings(mode: str, prior: float) -> dict:
     }
 
 
+def model_design(settings: dict) -> str:
+    """A model's design without its parameters: each comparison's levels (condition, term
+    frequency column, null level) and the blocking rules. Two models with one design score the
+    same pairs by the same conditions."""
+    comparisons = [
+        [c.get("output_column_name"),
+         [[lv.get("sql_condition"), lv.get("tf_adjustment_column"), bool(lv.get("is_null_level"))] for lv in c.get("comparison_levels", [])]]
+        for c in settings.get("comparisons", [])
+    ]
+    rules = [b["blocking_rule"] if isinstance(b, dict) else b for b in settings.get("blocking_rules_to_generate_predictions", [])]
+    return json.dumps([comparisons, rules])
+
+
 # ---------------------------------------------------------------------------------------------
 # Pieces
 # ---------------------------------------------------------------------------------------------
@@ -314,10 +327,7 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
 
     t0 = time.perf_counter()
     if previous_model:
-        settings = json.loads(previous_model)
-        trusted_model = "jaro_winkler" in json.dumps(settings.get("comparisons", []))
-        if trusted_model != (mode == "trusted"):
-            raise ValueError("link_persons: previous_model was trained in the other mode")
+        settings = json.loads(previous_model)  # of this mode's design (`link_persons` checked)
         if changed is not None:
             settings["link_type"] = "link_only"
         linker = Linker([a, m], settings, log_level=logging.ERROR, validate_settings=False)
@@ -736,6 +746,11 @@ def link_persons(
         raise ValueError("link_persons: a secret is required to derive research_person_id")
     if previous_model and not json.loads(previous_model).get("comparisons"):
         previous_model = None  # "{}": a quarter with one system only trained no model; train afresh
+    # A model trained under another design (an upgrade changed a comparison or a blocking rule,
+    # or the mode was switched) would keep scoring by the old design for ever: train afresh.
+    model_design_changed = bool(previous_model) and model_design(json.loads(previous_model)) != model_design(_settings(mode, 0.5))
+    if model_design_changed:
+        previous_model = None
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     features = _features(asc, mh, mode)
@@ -844,6 +859,7 @@ def link_persons(
         "n_unlinked": int((km["link_method"] == "unlinked").sum()),
         "n_changed_ids": changed,
         "model_reused": bool(previous_model),
+        "model_design_changed": model_design_changed,
         "mode": mode,
         "timings_s": {**timings, "total_s": round(time.perf_counter() - t_start, 2)},
     }

@@ -17,6 +17,7 @@ from asc_linkage.core import linkage as linkage_core
 from asc_linkage.core import quality, reporting, spine, staging, tokens
 from asc_linkage.core.expectations import spine_suite
 from asc_linkage.core.quarters import previous_quarter, quarter_end
+from asc_linkage.core.rules import rules_fingerprint
 from asc_linkage.defs.common import (
     IDENTIFIABLE, LINKAGE, RESEARCH_ZONE, SPINES, STAGING, asset_out, counts_markdown, gx_check_result, gx_check_spec,
     quarter_partitions, rows_metadata, zone_asset,
@@ -58,11 +59,15 @@ def _previous_if_fresh(home: HomeResource, table: str, quarter: str, built_from:
     """Last quarter's identifiable `table`, to build this quarter incrementally from, if it was
     written after the latest version of every table it was built from (each of their quarters up
     to last quarter's, and unpartitioned ones); otherwise None, and the caller rebuilds in full,
-    so a resubmitted drop that was not carried through never leaks stale rows forward."""
+    so a resubmitted drop that was not carried through never leaks stale rows forward; and only if
+    it was built by today's rules (`core.rules`), so an upgrade never carries old derivations forward."""
     store, before = home.store(), previous_quarter(quarter)
     if before not in store.quarters(IDENTIFIABLE, table):
         return None
-    written = store.resolve(IDENTIFIABLE, table, quarter=before).created
+    last = store.resolve(IDENTIFIABLE, table, quarter=before)
+    if last.provenance.get("rules") != rules_fingerprint(table):
+        return None
+    written = last.created
     for source in built_from:
         for q in store.quarters(IDENTIFIABLE, source):
             if (q <= before or q == "_all") and store.resolve(IDENTIFIABLE, source, quarter=q).created > written:

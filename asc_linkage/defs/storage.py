@@ -17,6 +17,7 @@ import polars as pl
 from asc_linkage.core.home import Home
 from asc_linkage.core.ingest import manifest_digest
 from asc_linkage.core.output_specs import contract_faults, load_output_specs
+from asc_linkage.core.rules import rules_fingerprint
 from asc_linkage.core.store import VersionedStore
 from asc_linkage.defs.common import frame_schema
 
@@ -75,6 +76,9 @@ class ZoneParquetIOManager(dg.ConfigurableIOManager):
             **_drop_provenance(Home.resolve(self.home), quarter),
             **self._model_provenance(zone, quarter),
         }
+        rules = rules_fingerprint(table)
+        if rules is not None:  # a cumulative table: the next quarter builds on it only under the same rules
+            provenance["rules"] = rules
         spec = load_output_specs().get(table)
         if spec is not None:
             faults = contract_faults(spec, obj)
@@ -89,6 +93,7 @@ class ZoneParquetIOManager(dg.ConfigurableIOManager):
                 "zone": zone,
                 "version": dg.MetadataValue.int(info.version),
                 "path": dg.MetadataValue.path(str(info.path)),
+                **({"rules": rules} if rules is not None else {}),
                 **({} if "dagster/column_schema" in context.definition_metadata
                    else {"dagster/column_schema": frame_schema(obj)}),
             }

@@ -335,3 +335,23 @@ def test_a_quarter_without_a_model_is_followed_by_training():
                        previous_model=first.model_settings_json)
     assert not nxt.stats["model_reused"] and json.loads(nxt.model_settings_json)["comparisons"]
     assert nxt.stats["n_persons_in_both"] > 0
+
+
+def test_a_model_of_another_design_is_not_reused(tokens_run, world):
+    """After an upgrade that changes a comparison level (or a switch of mode), the stored model
+    is of another design: the quarter trains afresh and says so, instead of scoring by the old
+    design for ever."""
+    ta, tm, res = tokens_run
+    same = link_persons(ta, tm, mode="tokens", secret=SECRET, seed=7, previous_model=res.model_settings_json,
+                        previous_key_map=res.key_map)
+    assert same.stats["model_reused"] and not same.stats["model_design_changed"]
+    old = json.loads(res.model_settings_json)
+    old["comparisons"][0]["comparison_levels"][1]["sql_condition"] = '"nhs_l" = "nhs_r" AND 1 = 1'
+    upgraded = link_persons(ta, tm, mode="tokens", secret=SECRET, seed=7, previous_model=json.dumps(old),
+                            previous_key_map=res.key_map)
+    assert upgraded.stats["model_design_changed"] and not upgraded.stats["model_reused"]
+    assert json.loads(upgraded.model_settings_json)["comparisons"][0]["comparison_levels"][1]["sql_condition"] == '"nhs_l" = "nhs_r"'
+    sa, sm, _ = world
+    switched = link_persons(sa, sm, mode="trusted", secret=SECRET, seed=7, previous_model=res.model_settings_json,
+                            previous_key_map=res.key_map)
+    assert switched.stats["model_design_changed"] and not switched.stats["model_reused"]

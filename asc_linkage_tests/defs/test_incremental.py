@@ -80,3 +80,22 @@ def test_second_quarter_is_incremental_and_equals_a_full_rebuild(demo_home, monk
     for side in ("l", "r"):
         assert pairs.select(pl.concat_str(f"source_{side}", pl.lit(":"), f"source_person_id_{side}")).to_series().is_in(ids.implode()).all()
     assert os.environ.get("ASC_LINKAGE_SECRET") is None
+
+
+def test_a_table_built_by_other_rules_is_not_built_on(demo_home, tmp_path):
+    """Each cumulative table records the rules that built it; a quarter builds on last quarter's
+    version only if today's rules built it, so an upgrade never carries old derivations forward."""
+    from asc_linkage.core.rules import rules_fingerprint
+    from asc_linkage.defs.linkage import _previous_if_fresh
+    from asc_linkage.defs.storage import HomeResource
+
+    stored = VersionedStore(demo_home).resolve(ID, "asc_client_spine", quarter=SECOND)
+    assert stored.provenance["rules"] == rules_fingerprint("asc_client_spine")
+
+    spine = pl.DataFrame({"source_person_id": ["1", "2"]})
+    store, home = VersionedStore(tmp_path), HomeResource(home=str(tmp_path))
+    store.write(ID, "asc_client_spine", spine, quarter="2025-Q1", provenance={"rules": rules_fingerprint("asc_client_spine")})
+    assert _previous_if_fresh(home, "asc_client_spine", SECOND, []).equals(spine)
+    for provenance in ({"rules": "0123456789abcdef"}, {}):  # other rules; written before rules were recorded
+        store.write(ID, "asc_client_spine", spine, quarter="2025-Q1", provenance=provenance)
+        assert _previous_if_fresh(home, "asc_client_spine", SECOND, []) is None
