@@ -11,6 +11,7 @@ import unicodedata
 
 import numpy as np
 import polars as pl
+from anyascii import anyascii
 
 
 def _map_distinct(e: pl.Expr, fn, dtype: pl.DataType) -> pl.Expr:
@@ -470,9 +471,16 @@ _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
 
 
 def _ascii_upper(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s.translate(_LATIN_EXTRA))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return s.upper()
+    t = unicodedata.normalize("NFKD", s.translate(_LATIN_EXTRA))
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    if not t.isascii():
+        # Another script (Cyrillic, Greek, Arabic, Devanagari, Chinese...) is romanised letter by
+        # letter with anyascii (ИВАН -> IVAN, 王伟 -> WANGWEI), where it used to be deleted and the
+        # name lost; a record spelt in that script in both systems then agrees. Symbols (emoji)
+        # are not letters and stay out of names.
+        t = "".join(anyascii(ch) if unicodedata.category(ch)[0] in "LM" else (ch if ch.isascii() else " ")
+                    for ch in unicodedata.normalize("NFC", s.translate(_LATIN_EXTRA)))
+    return t.upper()
 
 
 def _clean_one(v: str) -> str | None:

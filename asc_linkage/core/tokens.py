@@ -96,7 +96,9 @@ def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
         fn.alias("fn"),
         sn.alias("sn"),
         pl.col("forename_nick").alias("fn_nick"),
-        _sorted(pl.concat_list(fn, others).list.drop_nulls().list.unique()).alias("fn_all"),
+        # With the first two forenames joined: JEAN PAUL shares JEANPAUL with JEAN-PAUL (a hyphen
+        # joins forenames in the spine, and systems differ on keeping it).
+        _sorted(pl.concat_list(fn, others, pl.concat_str(fn, others.list.first())).list.drop_nulls().list.unique()).alias("fn_all"),
         pl.col("surname_parts").alias("sn_parts"),
         pl.when(fn.is_not_null() & sn.is_not_null())
         .then(pl.when(fn <= sn).then(pl.concat_str(fn, sn, separator=" ")).otherwise(pl.concat_str(sn, fn, separator=" ")))

@@ -50,6 +50,18 @@ def test_name_spellings_that_must_agree():
     assert out["forename"].to_list() == ["JEANPAUL", "JEANPAUL", None, None, None]
 
 
+def test_names_in_other_scripts_are_romanised_not_lost():
+    """A name written in Cyrillic, Greek, Arabic or Chinese was deleted with the diacritics; it is
+    romanised instead, so the same spelling in two systems agrees. Emoji are not letters."""
+    fn = pl.DataFrame({"fn": ["\u0418\u0432\u0430\u043d", "\u0393\u03b9\u03ce\u03c1\u03b3\u03bf\u03c2", "\u0645\u062d\u0645\u062f",
+                              "\u4f1f", "Jos\u00e9 \U0001F600", "\u0141ucja"]})
+    out = fn.select(s.standardise_forenames("fn").alias("f")).unnest("f")
+    assert out["forename"].to_list() == ["IVAN", "GIORGOS", "MHMD", "WEI", "JOSE", "LUCJA"]
+    sn = pl.DataFrame({"sn": ["\u738b", "\u041f\u0435\u0442\u0440\u043e\u0432-Smith"]})
+    out = sn.select(s.standardise_surname("sn").alias("s")).unnest("s")
+    assert out["surname"].to_list() == ["WANG", "PETROVSMITH"]
+
+
 def test_nickname_map_maps_to_a_fixed_point():
     """Groups sharing a name end at one canonical: mapping twice gives what mapping once gives."""
     m = s.NICKNAME_MAP

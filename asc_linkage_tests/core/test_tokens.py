@@ -63,3 +63,19 @@ def test_vectorised_hmac_equals_python_hmac():
     for key in (b"k" * 32, b"x" * 64, b"long key " * 10):
         expected = [hmac.new(key, f"rpid\x1f{v}".encode(), hashlib.sha256).hexdigest() for v in values.to_list()]
         assert hmac_hex_many(key, "rpid", values).to_list() == expected
+
+
+def test_hyphenated_and_spaced_double_forenames_share_a_forename_token():
+    """JEAN-PAUL (joined to JEANPAUL by the spine) and JEAN PAUL (first forename JEAN, then PAUL)
+    share the joined form, so the model sees "shares a forename", not "all other"."""
+    pts = pl.DataFrame({
+        "patient_id": ["M1", "M2", "M3"], "nhs_number": [None, None, None], "forename": ["Jean-Paul", "Jean Paul", "Jean Marc"],
+        "surname": ["Sartre", "Sartre", "Sartre"], "date_of_birth": [D(1950, 3, 4)] * 3,
+        "gender": ["1", "1", "1"], "ethnic_category": ["A", "A", "A"], "postcode": [None, None, None], "date_of_death": [None, None, None],
+    }, schema_overrides={"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String})
+    sp = build_mh_spine(pts).sort("source_person_id")
+    assert sp["forename"].to_list() == ["JEANPAUL", "JEAN", "JEAN"]
+    t = make_link_tokens(sp, b"k").sort("source_person_id")
+    hyphen, spaced, other = (set(t["fn_all"][i]) for i in range(3))
+    assert hyphen & spaced
+    assert not hyphen & other
