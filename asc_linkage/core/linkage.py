@@ -207,12 +207,13 @@ def _settings(mode: str, prior: float) -> dict:
 
 
 def model_design(settings: dict) -> str:
-    """A model's design without its parameters: each comparison's levels (condition, term
-    frequency column, null level) and the blocking rules. Two models with one design score the
+    """A model's design without its parameters: each comparison's levels (condition, null level,
+    term frequency column, weight and minimum u) and the blocking rules. Two models with one design score the
     same pairs by the same conditions."""
     comparisons = [
         [c.get("output_column_name"),
-         [[lv.get("sql_condition"), lv.get("tf_adjustment_column"), bool(lv.get("is_null_level"))] for lv in c.get("comparison_levels", [])]]
+         [[lv.get("sql_condition"), bool(lv.get("is_null_level")), lv.get("tf_adjustment_column"),
+           lv.get("tf_adjustment_weight"), lv.get("tf_minimum_u_value")] for lv in c.get("comparison_levels", [])]]
         for c in settings.get("comparisons", [])
     ]
     rules = [b["blocking_rule"] if isinstance(b, dict) else b for b in settings.get("blocking_rules_to_generate_predictions", [])]

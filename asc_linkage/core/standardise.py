@@ -470,16 +470,23 @@ _APOSTROPHES = re.compile("['`\u2018\u2019\u02bc\u00b4\u2032]")
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
 
 
+def _ascii_letter(ch: str) -> str:
+    """One character as ASCII: its accent stripped (NFKD), else romanised if it is a letter."""
+    t = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    if t.isascii():
+        return t
+    return anyascii(ch) if unicodedata.category(ch)[0] in "LM" else " "
+
+
 def _ascii_upper(s: str) -> str:
     t = unicodedata.normalize("NFKD", s.translate(_LATIN_EXTRA))
     t = "".join(ch for ch in t if not unicodedata.combining(ch))
     if not t.isascii():
-        # Another script (Cyrillic, Greek, Arabic, Devanagari, Chinese...) is romanised letter by
-        # letter with anyascii (ИВАН -> IVAN, 王伟 -> WANGWEI), where it used to be deleted and the
-        # name lost; a record spelt in that script in both systems then agrees. Symbols (emoji)
-        # are not letters and stay out of names.
-        t = "".join(anyascii(ch) if unicodedata.category(ch)[0] in "LM" else (ch if ch.isascii() else " ")
-                    for ch in unicodedata.normalize("NFC", s.translate(_LATIN_EXTRA)))
+        # Letters NFKD leaves as they are (another script: Cyrillic, Greek, Arabic, Chinese; or
+        # Latin such as ð and ŋ) are romanised by anyascii (ИВАН -> IVAN, 王伟 -> WANGWEI,
+        # GUÐRÚN -> GUDRUN), where they used to be deleted: a name spelt the same way in both
+        # systems then agrees. Symbols (emoji) are not letters and stay out of names.
+        t = "".join(_ascii_letter(ch) for ch in unicodedata.normalize("NFC", s.translate(_LATIN_EXTRA)))
     return t.upper()
 
 

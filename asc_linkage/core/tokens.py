@@ -97,8 +97,10 @@ def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
         sn.alias("sn"),
         pl.col("forename_nick").alias("fn_nick"),
         # With the first two forenames joined: JEAN PAUL shares JEANPAUL with JEAN-PAUL (a hyphen
-        # joins forenames in the spine, and systems differ on keeping it).
-        _sorted(pl.concat_list(fn, others, pl.concat_str(fn, others.list.first())).list.drop_nulls().list.unique()).alias("fn_all"),
+        # joins forenames in the spine, and systems differ on keeping it). Not a middle initial:
+        # ANN E is not ANNE.
+        _sorted(pl.concat_list(fn, others, pl.when(others.list.first().str.len_chars() >= 2).then(pl.concat_str(fn, others.list.first())))
+                .list.drop_nulls().list.unique()).alias("fn_all"),
         pl.col("surname_parts").alias("sn_parts"),
         pl.when(fn.is_not_null() & sn.is_not_null())
         .then(pl.when(fn <= sn).then(pl.concat_str(fn, sn, separator=" ")).otherwise(pl.concat_str(sn, fn, separator=" ")))

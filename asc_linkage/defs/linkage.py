@@ -193,7 +193,8 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
     mode = home.resolved.load_config().linkage_mode
     inputs = ("asc_link_tokens", "mh_link_tokens") if mode == "tokens" else ("asc_client_spine", "mh_patient_spine")
     asc, mh = (store.read(IDENTIFIABLE, table, quarter=quarter) for table in inputs)
-    previous_model = _previous(home, IDENTIFIABLE, "linkage_model", quarter)
+    # Last quarter's model, if trained by today's rules (an upgrade that changed the features retrains).
+    previous_model = _previous_if_fresh(home, "linkage_model", quarter, [])
     if previous_model is not None and previous_model["mode"][0] != mode:
         previous_model = None  # the linkage mode was switched: train afresh
     # Pairs carried over only if scored by that model on inputs that are still last quarter's.
@@ -210,7 +211,7 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
     model = pl.DataFrame({"quarter": [quarter], "mode": [mode],
                           "model_settings_json": [result.model_settings_json]})
     yield dg.Output(model, output_name="linkage_model", metadata={
-        "mode": mode, "trained_this_quarter": previous_model is None,
+        "mode": mode, "trained_this_quarter": not result.stats["model_reused"],
         **{f"chart_{name}": dg.MetadataValue.json(chart) for name, chart in result.charts.items()},
     })
     yield dg.Output(result.key_map, output_name="linkage_key_map",

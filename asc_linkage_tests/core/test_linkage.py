@@ -351,6 +351,12 @@ def test_a_model_of_another_design_is_not_reused(tokens_run, world):
                             previous_key_map=res.key_map)
     assert upgraded.stats["model_design_changed"] and not upgraded.stats["model_reused"]
     assert json.loads(upgraded.model_settings_json)["comparisons"][0]["comparison_levels"][1]["sql_condition"] == '"nhs_l" = "nhs_r"'
+    weighted = json.loads(res.model_settings_json)
+    level = next(lv for c in weighted["comparisons"] for lv in c["comparison_levels"] if lv.get("tf_adjustment_column"))
+    level["tf_adjustment_weight"] = 0.5
+    reweighted = link_persons(ta, tm, mode="tokens", secret=SECRET, seed=7, previous_model=json.dumps(weighted),
+                              previous_key_map=res.key_map)
+    assert reweighted.stats["model_design_changed"]
     sa, sm, _ = world
     switched = link_persons(sa, sm, mode="trusted", secret=SECRET, seed=7, previous_model=res.model_settings_json,
                             previous_key_map=res.key_map)

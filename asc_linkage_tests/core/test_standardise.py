@@ -57,9 +57,12 @@ def test_names_in_other_scripts_are_romanised_not_lost():
                               "\u4f1f", "Jos\u00e9 \U0001F600", "\u0141ucja"]})
     out = fn.select(s.standardise_forenames("fn").alias("f")).unnest("f")
     assert out["forename"].to_list() == ["IVAN", "GIORGOS", "MHMD", "WEI", "JOSE", "LUCJA"]
-    sn = pl.DataFrame({"sn": ["\u738b", "\u041f\u0435\u0442\u0440\u043e\u0432-Smith"]})
+    # Latin letters NFKD leaves alone are romanised too (they used to split the name in two);
+    # letters NFKD does map (circled, full-width) keep that mapping.
+    sn = pl.DataFrame({"sn": ["\u738b", "\u041f\u0435\u0442\u0440\u043e\u0432-Smith", "Gu\u00f0r\u00fan",
+                              "\u24bf\u24c4\u24bd\u24c3 Gro\u00df", "\uff2c\uff49"]})
     out = sn.select(s.standardise_surname("sn").alias("s")).unnest("s")
-    assert out["surname"].to_list() == ["WANG", "PETROVSMITH"]
+    assert out["surname"].to_list() == ["WANG", "PETROVSMITH", "GUDRUN", "JOHNGROSS", "LI"]
 
 
 def test_nickname_map_maps_to_a_fixed_point():

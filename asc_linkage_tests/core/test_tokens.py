@@ -69,13 +69,15 @@ def test_hyphenated_and_spaced_double_forenames_share_a_forename_token():
     """JEAN-PAUL (joined to JEANPAUL by the spine) and JEAN PAUL (first forename JEAN, then PAUL)
     share the joined form, so the model sees "shares a forename", not "all other"."""
     pts = pl.DataFrame({
-        "patient_id": ["M1", "M2", "M3"], "nhs_number": [None, None, None], "forename": ["Jean-Paul", "Jean Paul", "Jean Marc"],
-        "surname": ["Sartre", "Sartre", "Sartre"], "date_of_birth": [D(1950, 3, 4)] * 3,
-        "gender": ["1", "1", "1"], "ethnic_category": ["A", "A", "A"], "postcode": [None, None, None], "date_of_death": [None, None, None],
+        "patient_id": ["M1", "M2", "M3", "M4", "M5"], "nhs_number": [None] * 5,
+        "forename": ["Jean-Paul", "Jean Paul", "Jean Marc", "Anne", "Ann E"],
+        "surname": ["Sartre"] * 5, "date_of_birth": [D(1950, 3, 4)] * 5,
+        "gender": ["1"] * 5, "ethnic_category": ["A"] * 5, "postcode": [None] * 5, "date_of_death": [None] * 5,
     }, schema_overrides={"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String})
     sp = build_mh_spine(pts).sort("source_person_id")
-    assert sp["forename"].to_list() == ["JEANPAUL", "JEAN", "JEAN"]
+    assert sp["forename"].to_list() == ["JEANPAUL", "JEAN", "JEAN", "ANNE", "ANN"]
     t = make_link_tokens(sp, b"k").sort("source_person_id")
-    hyphen, spaced, other = (set(t["fn_all"][i]) for i in range(3))
+    hyphen, spaced, other, anne, ann_e = (set(t["fn_all"][i]) for i in range(5))
     assert hyphen & spaced
     assert not hyphen & other
+    assert not anne & ann_e  # a middle initial is not the end of the first name
