@@ -745,11 +745,12 @@ def link_persons(
     scored; pairs of two unchanged records keep last quarter's probability."""
     if not secret:
         raise ValueError("link_persons: a secret is required to derive research_person_id")
-    if previous_model and not json.loads(previous_model).get("comparisons"):
+    stored = json.loads(previous_model) if previous_model else {}
+    if not stored.get("comparisons"):
         previous_model = None  # "{}": a quarter with one system only trained no model; train afresh
     # A model trained under another design (an upgrade changed a comparison or a blocking rule,
     # or the mode was switched) would keep scoring by the old design for ever: train afresh.
-    model_design_changed = bool(previous_model) and model_design(json.loads(previous_model)) != model_design(_settings(mode, 0.5))
+    model_design_changed = bool(previous_model) and model_design(stored) != model_design(_settings(mode, 0.5))
     if model_design_changed:
         previous_model = None
     t_start = time.perf_counter()

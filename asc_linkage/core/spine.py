@@ -296,8 +296,9 @@ def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None
     # A trust snapshot should hold each patient once; if not, keep the last row of the file.
     if "_row_number" in p.columns:
         p = p.sort("_row_number", descending=True)
-    p = p.unique("source_person_id", keep="first", maintain_order=True)
-    hist = p.select("source_person_id", s.standardise_postcode("postcode").alias("_pc"))
+    p = p.unique("source_person_id", keep="first", maintain_order=True).with_columns(
+        s.standardise_postcode("postcode").alias("_own_pc"))
+    hist = p.select("source_person_id", pl.col("_own_pc").alias("_pc"))
     if mh_addresses is not None and mh_addresses.height > 0:
         a = mh_addresses.with_columns(
             pl.col("patient_id").cast(pl.String).alias("source_person_id"),
@@ -311,10 +312,10 @@ def _mh_person_rows(mh_patients: pl.DataFrame, mh_addresses: pl.DataFrame | None
             .select("source_person_id", pl.col("_pc").alias("_addr_pc"))
         )
         # A patient postcode that does not standardise (NFA, UNKNOWN, blank) is no postcode.
-        own = pl.col("postcode").cast(pl.String)
         p = p.join(cur, on="source_person_id", how="left").with_columns(
-            pl.when(s.standardise_postcode(own).is_not_null()).then(own).otherwise(pl.col("_addr_pc")).alias("postcode")
+            pl.when(pl.col("_own_pc").is_not_null()).then(pl.col("postcode").cast(pl.String)).otherwise(pl.col("_addr_pc")).alias("postcode")
         ).drop("_addr_pc")
+    p = p.drop("_own_pc")
     hist = hist.drop_nulls("_pc").group_by("source_person_id").agg(pl.col("_pc").unique().sort().alias("postcode_history"))
     p = p.join(hist, on="source_person_id", how="left").with_columns(
         pl.col("postcode_history").fill_null(pl.lit([], dtype=pl.List(pl.String)))

@@ -479,14 +479,14 @@ def _ascii_letter(ch: str) -> str:
 
 
 def _ascii_upper(s: str) -> str:
-    t = unicodedata.normalize("NFKD", s.translate(_LATIN_EXTRA))
-    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    s = s.translate(_LATIN_EXTRA)
+    t = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
     if not t.isascii():
         # Letters NFKD leaves as they are (another script: Cyrillic, Greek, Arabic, Chinese; or
         # Latin such as ð and ŋ) are romanised by anyascii (ИВАН -> IVAN, 王伟 -> WANGWEI,
         # GUÐRÚN -> GUDRUN), where they used to be deleted: a name spelt the same way in both
         # systems then agrees. Symbols (emoji) are not letters and stay out of names.
-        t = "".join(_ascii_letter(ch) for ch in unicodedata.normalize("NFC", s.translate(_LATIN_EXTRA)))
+        t = "".join(_ascii_letter(ch) for ch in unicodedata.normalize("NFC", s))
     return t.upper()
 
 
