@@ -110,3 +110,20 @@ def test_nhs_test_numbers_are_no_link_key():
     num, flag = s.standardise_nhs_number("n")
     out = pl.DataFrame({"n": ["999 000 0018", "943 476 5919"]}).select(num.alias("num"), flag.alias("flag"))
     assert out.rows() == [(None, "shared_placeholder"), ("9434765919", "valid")]
+
+
+def test_full_width_digits_and_letters_are_read_not_deleted():
+    """A number or postcode typed with full-width characters (an East Asian input method) is the
+    same number: NFKC maps it to ASCII before non-digits are stripped (it used to be 'missing')."""
+    out = _nhs(["\uff19\uff14\uff13 \uff14\uff17\uff16 \uff15\uff19\uff11\uff19", "943 476 5919"])
+    assert out.rows() == [("9434765919", "valid"), ("9434765919", "valid")]
+    pc = pl.DataFrame({"p": ["\uff33\uff25\uff15 \uff18\uff21\uff3a", "se5 8az"]}).select(s.standardise_postcode("p"))
+    assert pc["p"].to_list() == ["SE5 8AZ", "SE5 8AZ"]
+
+
+def test_phonetic_key_keeps_an_initial_j_or_y_a_consonant():
+    """An initial vowel folds to A, but J and Y are consonants there: JOHN and ANN, JAMES and AMOS
+    used to share a key (J -> I -> A) and reached the forename's phonetic level together."""
+    k = s.phonetic_key
+    assert k("JOHN") != k("ANN") and k("JAMES") != k("AMOS") and k("YVONNE") != k("EVAN")
+    assert k("JUSUF") == k("YUSUF") and k("ABDUL") == k("ABDOOL") and k("EMMA") == k("AMMA")
