@@ -331,3 +331,19 @@ def _crop_open_services(staged: pl.DataFrame) -> pl.DataFrame:
     derived = pl.col("event_end_date_derived")
     return staged.with_columns(
         event_end_date_derived=pl.when(dropped).then(pl.min_horizontal(derived, period_end)).otherwise(derived))
+
+
+def council_code_counts(staged: pl.DataFrame) -> dict[str, int]:
+    """How many LA codes the staged events carry, and their events: the council spine keys a
+    person by LA Person Unique Identifier alone, which only one council keeps unique, so events
+    of a second council would merge its people with ours. Counts only: a shifted column can put
+    anything in `la_code`."""
+    codes = staged.get_column("la_code") if "la_code" in staged.columns else pl.Series("la_code", [], pl.String)
+    counts = codes.drop_nulls().value_counts(sort=True)
+    main = int(counts["count"][0]) if counts.height else 0
+    return {
+        "la_codes": counts.height,
+        "events_main_la_code": main,
+        "events_other_la_codes": int(codes.is_not_null().sum()) - main,
+        "events_no_la_code": int(codes.is_null().sum()),
+    }

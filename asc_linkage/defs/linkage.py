@@ -25,6 +25,7 @@ from asc_linkage.defs.common import (
 from asc_linkage.defs.storage import HomeResource
 
 KEY_MAP_COMPLETE = "every_record_once"
+ONE_COUNCIL = "one_council"
 #: The trust's quarterly snapshot tables a patient spine is built from.
 MH_SNAPSHOT = ("raw_mh_patients", "raw_mh_addresses", "raw_mh_referrals")
 LINKAGE_QUALITY_TARGETS = "linkage_quality_targets"
@@ -79,7 +80,10 @@ def _previous_if_fresh(home: HomeResource, table: str, quarter: str, built_from:
         "Adult Social Care events counted once across the overlapping rolling-12-month CLD "
         "submissions up to this quarter (a later submission's record wins), in Release 2 codes. "
         "Cumulative: last quarter's staged events updated with this drop, or every accepted `raw_cld_events` "
-        "quarter up to this one when last quarter's is missing or older than a resubmitted drop.")
+        "quarter up to this one when last quarter's is missing or older than a resubmitted drop.",
+        check_specs=[dg.AssetCheckSpec(ONE_COUNCIL, asset="stg_asc_events",
+                                       description="The events carry one LA code: a council person is keyed by LA Person "
+                                       "Unique Identifier alone, unique only within one council. Reports counts, never codes.")])
 def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cld_events: pl.DataFrame):
     previous = _previous_if_fresh(home, "stg_asc_events", context.partition_key, ["raw_cld_events"])
     if previous is not None:  # last quarter's staged events + this drop equal restaging every drop
@@ -87,9 +91,12 @@ def stg_asc_events(context: dg.AssetExecutionContext, home: HomeResource, raw_cl
     else:
         submissions = home.store().read_all_quarters(IDENTIFIABLE, "raw_cld_events", up_to=context.partition_key)
         staged = staging.stage_asc_events(submissions)
-    return dg.Output(staged, metadata=rows_metadata(
+    yield dg.Output(staged, metadata=rows_metadata(
         staged, built_from="last quarter's staged events + this drop" if previous is not None else "every drop",
         submissions_read=submissions["_quarter"].n_unique(), submission_rows_read=submissions.height))
+    codes = staging.council_code_counts(staged)
+    yield dg.AssetCheckResult(check_name=ONE_COUNCIL, passed=codes["la_codes"] <= 1,
+                              severity=dg.AssetCheckSeverity.WARN, metadata=codes)
 
 
 @zone_asset("asc_client_spine", SPINES, IDENTIFIABLE,

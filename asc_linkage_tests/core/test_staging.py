@@ -3,7 +3,7 @@ import random
 
 import polars as pl
 
-from asc_linkage.core.staging import stage_asc_events, stage_asc_events_incremental
+from asc_linkage.core.staging import council_code_counts, stage_asc_events, stage_asc_events_incremental
 
 D = dt.date
 
@@ -163,3 +163,13 @@ def test_quarterly_staging_equals_restaging_on_random_drops():
         everything = _df(rows)
         for q in quarters[1:]:
             _staged_both_ways(everything.filter(pl.col("_quarter") <= q))
+
+
+def test_council_code_counts_events_per_code_without_naming_a_code():
+    one = _staged_both_ways(_df([_row("2024-Q1", 1, ref="E1"), _row("2024-Q1", 2, ref="E2")]))
+    assert council_code_counts(one) == {"la_codes": 1, "events_main_la_code": 2, "events_other_la_codes": 0, "events_no_la_code": 0}
+    rows = [_row("2024-Q1", 1, ref="E1"), _row("2024-Q1", 2, ref="E2"), _row("2024-Q1", 3, ref="E3"), _row("2024-Q1", 4, ref="E4")]
+    rows[2]["la_code"], rows[3]["la_code"] = "JANE DOE", None  # a shifted column, a blank code
+    counts = council_code_counts(_staged_both_ways(_df(rows)))
+    assert counts == {"la_codes": 2, "events_main_la_code": 2, "events_other_la_codes": 1, "events_no_la_code": 1}
+    assert "JANE DOE" not in str(counts)

@@ -154,6 +154,7 @@ def test_linkage_checks(graph):
     checks = _checks(graph)
     assert checks.get("every_record_once") == {"linkage_key_map"}
     assert checks.get("linkage_quality_targets") == {"linkage_quality_report"}
+    assert checks.get("one_council") == {"stg_asc_events"}
 
 
 def test_no_direct_identifiers_check_on_every_research_table(graph, asset_keys):

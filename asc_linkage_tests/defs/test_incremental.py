@@ -31,6 +31,24 @@ print(json.dumps({"partition": m.partition, **{k: v.value for k, v in m.metadata
 """
 
 
+_READ_CHECK = """
+import json, sys
+import dagster as dg
+instance = dg.DagsterInstance.from_config(sys.argv[1])
+key = dg.AssetCheckKey(dg.AssetKey(sys.argv[2]), sys.argv[3])
+record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
+evaluation = record.event.dagster_event.event_specific_data
+print(json.dumps({"passed": evaluation.passed, **{k: v.value for k, v in evaluation.metadata.items()}}, default=str))
+"""
+
+
+def _latest_check(home, asset: str, check: str) -> dict:
+    """The latest evaluation of an asset check (passed + metadata), read in a child process."""
+    out = subprocess.run([sys.executable, "-c", _READ_CHECK, str(home / "dagster"), asset, check],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _latest_metadata(home, asset: str) -> dict:
     """The latest materialisation's metadata, read in a child process: a DagsterInstance opened
     and disposed in the test process leaves Dagster's process-wide state pointing at it, which
@@ -48,6 +66,9 @@ def test_second_quarter_is_incremental_and_equals_a_full_rebuild(demo_home, monk
     assert _latest_metadata(demo_home, "stg_asc_events")["built_from"].startswith("last quarter")
     full = stage_asc_events(store.read_all_quarters(ID, "raw_cld_events", up_to=SECOND))
     assert staged.select(full.columns).equals(full)
+    # One council's drop: the check passes and counts every staged event under its one code.
+    assert _latest_check(demo_home, "stg_asc_events", "one_council") == {
+        "passed": True, "la_codes": 1, "events_main_la_code": staged.height, "events_other_la_codes": 0, "events_no_la_code": 0}
 
     refs = (store.read(ID, "raw_ref_postcode_lsoa"), store.read(ID, "raw_ref_lsoa_imd"))
     spine = store.read(ID, "asc_client_spine", quarter=SECOND)
