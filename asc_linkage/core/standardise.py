@@ -590,14 +590,15 @@ def phonetic_key(name: str | None) -> str | None:
     """A coarse sound-alike key beyond Soundex: common English/transliteration spellings folded
     (PH->F, CK/Q->K, KH->K, GH->G, DH->D, TH->T, Z->S, W->V, Y/J->I, doubled letters), then vowels
     after the first letter dropped. Catches MOHAMMED/MUHAMAD, CATHRYN/KATHRYN better than Soundex
-    keeps the first letter. An initial vowel folds to A (ABDUL/ABDOOL, EMMA/AMMA); an initial J
-    or Y is a consonant and folds to I only (JUSUF/YUSUF), so JOHN is not ANN, nor JAMES AMOS."""
+    keeps the first letter. An initial vowel folds to A (ABDUL/ABDOOL, EMMA/AMMA); an initial J,
+    or a Y before a vowel, is a consonant and folds to I only (JUSUF/YUSUF), so JOHN is not ANN,
+    nor JAMES AMOS; a Y before a consonant is a vowel (YVONNE/EVONNE)."""
     if not name:
         return None
     s = re.sub(r"[^A-Z]", "", name.upper())
     if not s:
         return None
-    consonant_head = s[0] in "JY"
+    consonant_head = s[0] == "J" or (s[0] == "Y" and s[1:2] in tuple("AEIOU"))
     for a, b in (("PH", "F"), ("CK", "K"), ("KH", "K"), ("GH", "G"), ("DH", "D"), ("TH", "T"),
                  ("SCH", "SH"), ("Q", "K"), ("Z", "S"), ("W", "V"), ("Y", "I"), ("J", "I")):
         s = s.replace(a, b)
