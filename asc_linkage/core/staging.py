@@ -338,7 +338,7 @@ def council_code_counts(staged: pl.DataFrame) -> dict[str, int]:
     person by LA Person Unique Identifier alone, which only one council keeps unique, so events
     of a second council would merge its people with ours. Counts only: a shifted column can put
     anything in `la_code`."""
-    codes = staged.get_column("la_code") if "la_code" in staged.columns else pl.Series("la_code", [], pl.String)
+    codes = staged.get_column("la_code")  # staging adds it when a submission lacks it
     counts = codes.drop_nulls().value_counts(sort=True)
     main = int(counts["count"][0]) if counts.height else 0
     return {
