@@ -42,20 +42,23 @@ print(json.dumps({"passed": evaluation.passed, **{k: v.value for k, v in evaluat
 """
 
 
-def _latest_check(home, asset: str, check: str) -> dict:
-    """The latest evaluation of an asset check (passed + metadata), read in a child process."""
-    out = subprocess.run([sys.executable, "-c", _READ_CHECK, str(home / "dagster"), asset, check],
+def _from_instance(script: str, home, *args: str) -> dict:
+    """What `script` prints (JSON) about the home's Dagster instance, run in a child process: a
+    DagsterInstance opened and disposed in the test process leaves Dagster's process-wide state
+    pointing at it, which breaks later tests that load the definitions."""
+    out = subprocess.run([sys.executable, "-c", script, str(home / "dagster"), *args],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _latest_check(home, asset: str, check: str) -> dict:
+    """The latest evaluation of an asset check: passed, and its metadata."""
+    return _from_instance(_READ_CHECK, home, asset, check)
+
+
 def _latest_metadata(home, asset: str) -> dict:
-    """The latest materialisation's metadata, read in a child process: a DagsterInstance opened
-    and disposed in the test process leaves Dagster's process-wide state pointing at it, which
-    breaks later tests that load the definitions."""
-    out = subprocess.run([sys.executable, "-c", _READ_METADATA, str(home / "dagster"), asset],
-                         capture_output=True, text=True, check=True)
-    metadata = json.loads(out.stdout.strip().splitlines()[-1])
+    """The latest materialisation's metadata (of the second quarter)."""
+    metadata = _from_instance(_READ_METADATA, home, asset)
     assert metadata["partition"] == SECOND
     return metadata
 
