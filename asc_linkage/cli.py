@@ -211,8 +211,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config.extra["expected_last_quarter"] = _parse_quarters(args.quarters)[-1]
     config.linkage_mode = config.linkage_mode or "tokens"
     home.save_config(config)
+    kept = home.demo_secret_path.exists()  # a home keeps its secret, so its ids stay stable
     home.write_demo_secret()
-    print(f"demo secret: generated at {home.demo_secret_path} (demo only; real runs need ASC_LINKAGE_SECRET)")
+    print(f"demo secret: {'kept' if kept else 'generated'} at {home.demo_secret_path} (demo only; real runs need ASC_LINKAGE_SECRET)")
     quarters = _complete_quarters(landing, None)
     print(f"materialising every asset for {len(quarters)} quarter(s)")
     summaries = materialise(home, quarters)

@@ -393,4 +393,4 @@ def test_demo_says_where_outputs_are(demo_output):
     for zone in ("identifiable", "research", "published"):
         assert str(home / zone) in out, f"demo does not say where the {zone} zone is"
     assert f"asc-linkage ui --home {home}" in out, "demo does not say how to open the web UI"
-    assert "demo secret" in out and str(home / "identifiable" / "demo_secret") in out
+    assert f"demo secret: generated at {home / 'identifiable' / 'demo_secret'}" in out
