@@ -235,7 +235,8 @@ def run_isolated(fn, *args) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
-    from asc_linkage.core.quality import name_only_summary, pairwise_scores, recall_by_group, true_pair_evidence
+    from asc_linkage.core.quality import (name_only_summary, pairwise_scores, recall_by_dob_evidence, recall_by_group,
+                                          true_pair_evidence)
     from asc_linkage.core.reporting import recall_gap
 
     km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
@@ -245,6 +246,8 @@ def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
     pairs = true_pair_evidence(km, truth, sa, sm)
     sc["name_only"] = {k: (n, linked, rec) for k, n, linked, rec in
                        name_only_summary(pairs).select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs").iter_rows()}
+    sc["recall_by_dob_evidence"] = [(k, ev, n, linked, round(rec, 4)) for k, ev, n, linked, rec in
+                                    recall_by_dob_evidence(pairs).select("kind", "dob_evidence", "true_pairs", "linked_pairs", "recall").iter_rows()]
     eth = recall_by_group(km, truth, persons, "ethnic_group", pairs)
     sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
     sc["ethnic_recall_gap"] = recall_gap(eth)
@@ -304,6 +307,7 @@ def main() -> None:
             total = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_pairs"]
             print(f"name-only true pairs ({label}): {n} of {total}, {linked} linked;"
                   f" recall on the other pairs {rec_other if rec_other is None else round(rec_other, 4)}")
+        print("recall by date-of-birth evidence (kind, evidence, true pairs, linked, recall):", sc["recall_by_dob_evidence"])
         if mode == modes[0]:
             # Spines and truth only (no key map): the same for every mode, computed once.
             from asc_linkage.core.quality import namesake_pairs

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from asc_linkage.core.reporting import LINKAGE_TARGETS, MIN_GROUP_FOR_GAP, recall_gap
+from asc_linkage.core.standardise import dob_evidence_rank
 
 AGE_BANDS = ["Under 18", "18-24", "25-44", "45-64", "65-74", "75-84", "85-94", "95+"]
 
@@ -92,8 +93,13 @@ def _comparable_identifiers(asc_spine: pl.DataFrame, mh_spine: pl.DataFrame, ext
     return sp.with_columns(
         pl.col("source_person_id").cast(pl.String),
         pl.concat_str("source", pl.lit(":"), pl.col("source_person_id").cast(pl.String)).alias("rid"),
-        (pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode")).list.drop_nulls().list.len() > 0).alias("has_postcode"),
+        _has_postcode().alias("has_postcode"),
     )
+
+
+def _has_postcode() -> pl.Expr:
+    """A current postcode or one in the postcode history."""
+    return pl.concat_list(pl.col("postcode_history").fill_null([]), pl.col("postcode")).list.drop_nulls().list.len() > 0
 
 
 def _name_only() -> pl.Expr:
@@ -108,19 +114,25 @@ def true_pair_evidence(key_map: pl.DataFrame, truth: pl.DataFrame, asc_spine: pl
     name-only: for each of NHS number, date of birth and postcode (current or history) one side
     has none, so the two records share no comparable identifier beyond names and sex. Such pairs
     are as likely to be namesakes as the same person (`namesake_pairs` measures it): they bound
-    the recall a linkage can reach without false links."""
+    the recall a linkage can reach without false links. `dob_evidence`: what the two dates of
+    birth allow (full on both sides, the year only on a side where one is a 1 January date, or
+    missing or unusable on a side)."""
     d = (
         truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
-        .join(_comparable_identifiers(asc_spine, mh_spine), on=["source", "source_person_id"])
+        .join(_comparable_identifiers(asc_spine, mh_spine, extra=("dob_flag",)), on=["source", "source_person_id"])
         .join(key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id"),
               on=["source", "source_person_id"])
     )
-    p = _pairs(d, "true_person_id", also=("research_person_id", "nhs_number", "date_of_birth", "has_postcode"))
+    p = _pairs(d, "true_person_id", also=("research_person_id", "nhs_number", "date_of_birth", "has_postcode", "dob_flag"))
+    # The pair has the weaker side's evidence.
+    dob_evidence = pl.max_horizontal(dob_evidence_rank(pl.col("dob_flag")), dob_evidence_rank(pl.col("dob_flag_r"))).replace_strict(
+        {0: "full on both sides", 1: "year only on a side", 2: "missing or unusable on a side"}, return_dtype=pl.String)
     return p.select(
         "true_person_id",
         pl.when(pl.col("source") != pl.col("source_r")).then(pl.lit("cross")).otherwise(pl.col("source")).alias("kind"),
         (pl.col("research_person_id") == pl.col("research_person_id_r")).alias("linked"),
         _name_only().alias("name_only"),
+        dob_evidence.alias("dob_evidence"),
     )
 
 
@@ -166,6 +178,21 @@ def name_only_summary(pairs: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.when(pl.col("true_pairs") > pl.col("name_only_pairs"))
                       .then(pl.col("_tp_other") / (pl.col("true_pairs") - pl.col("name_only_pairs"))).alias("recall_other_pairs"))
         .drop("_tp_other").sort("kind")
+    )
+
+
+def recall_by_dob_evidence(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Per pair kind and date-of-birth evidence (from `true_pair_evidence`): true pairs, how many
+    were linked, and the recall with its 95% interval. A year-only date of birth (1 January: a
+    default, or an official birthday given on arrival) carries a fraction of a full date's
+    evidence, and such dates are commoner in some ethnic groups
+    (`identifier_completeness_by_ethnic_group`): this is how that becomes a recall gap."""
+    low, high = wilson_interval("linked_pairs", "true_pairs")
+    return (
+        pairs.group_by("kind", "dob_evidence")
+        .agg(pl.len().alias("true_pairs"), pl.col("linked").sum().alias("linked_pairs"))
+        .with_columns((pl.col("linked_pairs") / pl.col("true_pairs")).alias("recall"), low.alias("recall_low"), high.alias("recall_high"))
+        .sort("kind", "dob_evidence")
     )
 
 
@@ -275,7 +302,8 @@ def probability_bands(pairs: pl.DataFrame, key_map: pl.DataFrame, truth: pl.Data
 
 
 def _person_frame(key_map: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame, at: dt.date) -> pl.DataFrame:
-    cols = ["source", "source_person_id", "sex", "ethnic_group", "date_of_birth", "imd_decile", "nhs_number", "postcode_history"]
+    cols = ["source", "source_person_id", "sex", "ethnic_group", "date_of_birth", "dob_flag", "imd_decile", "nhs_number",
+            "postcode", "postcode_history"]
     sp = pl.concat([asc_spine.select(cols), mh_spine.select(cols)], how="vertical_relaxed")
     df = key_map.join(sp, on=["source", "source_person_id"], how="left")
     both = key_map.group_by("research_person_id").agg(pl.col("source").n_unique().alias("_ns"))
@@ -287,6 +315,26 @@ def _person_frame(key_map: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.D
         pl.col("ethnic_group").fill_null("Unknown"),
         pl.col("nhs_number").is_not_null().alias("has_valid_nhs"),
         pl.col("postcode_history").list.len().fill_null(0).alias("n_postcodes"),
+        _has_postcode().alias("has_postcode"),
+    )
+
+
+def identifier_completeness(persons: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Share of records by source and group holding each identifier the linkage compares. Needs
+    no ground truth. A group with fewer valid NHS numbers or full dates of birth has less evidence
+    per pair, so the same method links it worse: in a real deployment this table shows where missed
+    links are likely, and why. A year-only date of birth is a 1 January one (a system default, or
+    an official birthday given on arrival), compared by its year alone."""
+    dob = dob_evidence_rank(pl.col("dob_flag"))
+    return (
+        persons.group_by("source", by)
+        .agg(pl.len().alias("records"),
+             pl.col("has_valid_nhs").mean().round(4).alias("share_valid_nhs"),
+             (dob == 0).mean().round(4).alias("share_full_dob"),
+             (dob == 1).mean().round(4).alias("share_dob_year_only"),
+             (dob == 2).mean().round(4).alias("share_dob_missing_or_unusable"),
+             pl.col("has_postcode").mean().round(4).alias("share_postcode"))
+        .sort("source", by)
     )
 
 
@@ -342,6 +390,7 @@ def linkage_quality(
         p.group_by("source", "linked_other_system").agg(
             pl.len().alias("records"),
             pl.col("has_valid_nhs").mean().round(4).alias("share_valid_nhs"),
+            (dob_evidence_rank(pl.col("dob_flag")) == 0).mean().round(4).alias("share_full_dob"),
             pl.col("n_postcodes").mean().round(3).alias("mean_postcodes_seen"),
             (pl.col("sex") == "Female").mean().round(4).alias("share_female"),
             (pl.col("ethnic_group") == "White").mean().round(4).alias("share_white"),
@@ -349,6 +398,7 @@ def linkage_quality(
             pl.col("age_band").is_in(["65-74", "75-84", "85-94", "95+"]).mean().round(4).alias("share_65_plus"),
         ).sort("source", "linked_other_system")
     )
+    tables["identifier_completeness_by_ethnic_group"] = identifier_completeness(p, "ethnic_group")
     md = ["# Linkage quality report", "", f"As of {at.isoformat()}. Counts and rates only.", ""]
     if stats:
         keep = {k: v for k, v in stats.items() if isinstance(v, (int, float, str, bool))}
@@ -364,6 +414,7 @@ def linkage_quality(
                            .then(pl.concat_str("sex", pl.lit(" "), "age_band")).alias("sex_and_age_band"))
         pairs = true_pair_evidence(key_map, truth, asc_spine, mh_spine)
         tables["name_only_pairs"] = name_only_summary(pairs)
+        tables["recall_by_dob_evidence"] = recall_by_dob_evidence(pairs)
         tables["namesake_pairs"] = namesake_pairs(truth, asc_spine, mh_spine)
         tables["recall_by_ethnic_group"] = recall_by_group(key_map, truth, persons, "ethnic_group", pairs)
         gap = recall_gap(tables["recall_by_ethnic_group"])
@@ -378,12 +429,16 @@ def linkage_quality(
         "match_rate_by_ethnic_group": "Match rate by broad ethnic group", "match_rate_by_sex": "Match rate by sex",
         "match_rate_by_age_band": "Match rate by age band", "match_rate_by_imd_quintile": "Match rate by IMD quintile (1 = most deprived)",
         "linked_vs_unlinked": "Linked vs unlinked characteristics",
+        "identifier_completeness_by_ethnic_group": "Identifier completeness by broad ethnic group: fewer valid NHS numbers "
+                                                   "or full dates of birth leave a group's records less evidence to link on",
         "name_only_pairs": "True pairs with no comparable identifier beyond names and sex (the recall a linkage can reach)",
         "namesake_pairs": "Name-only record pairs agreeing on full name and sex, by how many records carry that name: how many are the same person",
         "recall_by_ethnic_group": "Recall of true cross-system persons by ethnic group, with its 95% interval "
                                   "(and of those without a name-only pair)",
         "ethnic_recall_gap": "Gap in recall between the best- and worst-linked known ethnic groups (groups of at least "
                              f"{MIN_GROUP_FOR_GAP} persons), with its 95% interval: a lower end above 0 says the gap is more than chance",
+        "recall_by_dob_evidence": "Recall of true pairs by what their dates of birth allow: full on both sides, the year "
+                                  "only on a side (a 1 January date), or missing or unusable on a side",
         "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
         "recall_by_sex_and_age_band": "Recall by sex and age band",
         "recall_by_imd_quintile": "Recall by IMD quintile (1 = most deprived)",

@@ -164,8 +164,7 @@ def _unclean_rank(column: str, as_of: dt.date | None) -> pl.Expr:
     if column == "last_name":
         return s.standardise_surname(column).struct.field("surname").is_null().cast(pl.Int8)
     if column == "date_of_birth":
-        flag = s.standardise_dob(column, as_of=as_of)[1]
-        return pl.when(flag == "ok").then(0).when(flag == "jan1").then(1).otherwise(2).cast(pl.Int8)
+        return s.dob_evidence_rank(s.standardise_dob(column, as_of=as_of)[1])
     if column == "gender":
         return (s.standardise_sex(column) == "Unknown").cast(pl.Int8)
     if column == "ethnicity":

@@ -653,6 +653,12 @@ def standardise_dob(col: str = "date_of_birth", as_of: dt.date | None = None) ->
     return clean, flag
 
 
+def dob_evidence_rank(flag: pl.Expr) -> pl.Expr:
+    """What a DOB flag (`standardise_dob`) leaves to compare: 0 a full date, 1 the year only (a
+    1 January date), 2 nothing (missing, a default or implausible)."""
+    return pl.when(flag == "ok").then(0).when(flag == "jan1").then(1).otherwise(2).cast(pl.Int8)
+
+
 _SEX_MAP = {
     "MALE": "Male", "M": "Male", "1": "Male", "MAN": "Male",
     "FEMALE": "Female", "F": "Female", "2": "Female", "WOMAN": "Female",

@@ -235,8 +235,9 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
 
 @zone_asset("linkage_quality_report", LINKAGE, RESEARCH_ZONE,
         "GUILD-style linkage quality: match rates overall and by ethnic group, sex, age band and IMD "
-        "quintile; linked vs unlinked characteristics; scored pairs by match-probability band; with a ground "
-        "truth (synthetic data), precision, recall and F1, and recall by group with 95% intervals. Aggregates only.",
+        "quintile; linked vs unlinked characteristics; identifier completeness by ethnic group; scored pairs "
+        "by match-probability band; with a ground truth (synthetic data), precision, recall and F1, and recall "
+        "by group with 95% intervals. Aggregates only.",
         check_specs=[dg.AssetCheckSpec(LINKAGE_QUALITY_TARGETS, asset="linkage_quality_report",
                                        description="Where a ground truth is configured: cross-system F1 >= 0.995, "
                                        "precision >= 0.998, duplicate recall >= 0.98 in each system, ethnic recall gap <= 1 pp.")])

@@ -3,7 +3,8 @@ import datetime as dt
 import polars as pl
 
 from asc_linkage.core.quality import (age_band_expr, linkage_quality, name_only_summary, namesake_pairs, pairwise_scores,
-                                      probability_bands, true_pair_evidence, wilson_interval)
+                                      probability_bands, recall_by_dob_evidence, true_pair_evidence,
+                                      wilson_interval)
 from asc_linkage.core.reporting import long_form
 
 D = dt.date
@@ -13,7 +14,7 @@ def _spine(source, ids, eth, sex):
     n = len(ids)
     return pl.DataFrame({
         "source": [source] * n, "source_person_id": ids, "sex": sex, "ethnic_group": eth,
-        "date_of_birth": [D(1950, 6, 1)] * n, "imd_decile": [1, 10, None][:n] + [None] * max(0, n - 3),
+        "date_of_birth": [D(1950, 6, 1)] * n, "dob_flag": ["ok"] * n, "imd_decile": [1, 10, None][:n] + [None] * max(0, n - 3),
         "nhs_number": ["9434765919"] * n, "postcode": ["SE5 8AZ"] * n, "postcode_history": [["SE5 8AZ"]] * n,
     })
 
@@ -54,6 +55,45 @@ def test_report_tables_and_no_identifiers():
     for ident in ["a1", "m2", "RPAAAAAAAAAAAA", "SE5 8AZ", "9434765919"]:
         assert ident not in rep.markdown
         assert ident not in str(rep.figures)
+
+
+def test_identifier_completeness_by_group_needs_no_truth():
+    """Four Black records: one full DOB, two 1 January ones, one missing; one NHS number; the
+    missing-DOB record has no postcode at all, another one only in its history."""
+    asc = _spine("asc", ["a1", "a2", "a3", "a4"], ["Black"] * 4, ["Male"] * 4).with_columns(
+        pl.Series("dob_flag", ["ok", "jan1", "jan1", "missing"]),
+        pl.Series("nhs_number", ["9434765919", None, None, None]),
+        pl.Series("postcode", ["SE5 8AZ", None, "SE5 8AZ", None]),
+        pl.Series("postcode_history", [["SE5 8AZ"], ["SE5 8AZ"], ["SE5 8AZ"], []]))
+    mh = _spine("mh", ["m1"], ["White"], ["Male"])
+    km = pl.DataFrame({"source": ["asc"] * 4 + ["mh"], "source_person_id": ["a1", "a2", "a3", "a4", "m1"],
+                       "research_person_id": ["R1", "R2", "R3", "R4", "R5"], "link_method": ["unlinked"] * 5,
+                       "match_probability": [None] * 5})
+    rep = linkage_quality(km, asc, mh, as_of=D(2025, 6, 30))  # no ground truth
+    got = rep.tables["identifier_completeness_by_ethnic_group"].filter(pl.col("source") == "asc").row(0, named=True)
+    assert got == {"source": "asc", "ethnic_group": "Black", "records": 4, "share_valid_nhs": 0.25, "share_full_dob": 0.25,
+                   "share_dob_year_only": 0.5, "share_dob_missing_or_unusable": 0.25, "share_postcode": 0.75}
+    assert "Identifier completeness by broad ethnic group" in rep.markdown and "SE5 8AZ" not in rep.markdown
+    unlinked = rep.tables["linked_vs_unlinked"].filter(pl.col("source") == "asc")
+    assert unlinked["share_full_dob"].to_list() == [0.25]
+
+
+def test_recall_by_dob_evidence_separates_year_only_and_missing_dates():
+    """Three persons in both systems: full DOBs on both sides (linked), a 1 January DOB on the
+    council's side (not linked) and no DOB on the trust's side (not linked); two council records
+    of the first person, one with a 1 January DOB (linked)."""
+    asc = _spine("asc", ["a1", "a1b", "a2", "a3"], ["White"] * 4, ["Male"] * 4).with_columns(
+        pl.Series("dob_flag", ["ok", "jan1", "jan1", "ok"]))
+    mh = _spine("mh", ["m1", "m2", "m3"], ["White"] * 3, ["Male"] * 3).with_columns(
+        pl.Series("dob_flag", ["ok", "ok", "missing"]), pl.Series("date_of_birth", [D(1950, 6, 1), D(1950, 6, 1), None]))
+    km = pl.DataFrame({"source": ["asc"] * 4 + ["mh"] * 3, "source_person_id": ["a1", "a1b", "a2", "a3", "m1", "m2", "m3"],
+                       "research_person_id": ["R1", "R1", "R2", "R3", "R1", "R5", "R6"]})
+    truth = pl.DataFrame({"true_person_id": ["P1", "P1", "P2", "P3", "P1", "P2", "P3"], "source": km["source"],
+                          "source_person_id": km["source_person_id"]})
+    got = {(r["kind"], r["dob_evidence"]): (r["true_pairs"], r["linked_pairs"])
+           for r in recall_by_dob_evidence(true_pair_evidence(km, truth, asc, mh)).iter_rows(named=True)}
+    assert got == {("asc", "year only on a side"): (1, 1), ("cross", "full on both sides"): (1, 1),
+                   ("cross", "year only on a side"): (2, 1), ("cross", "missing or unusable on a side"): (1, 0)}
 
 
 def test_name_only_pairs_bound_the_recall():
