@@ -235,7 +235,8 @@ def run_isolated(fn, *args) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
-    from asc_linkage.core.quality import (name_only_summary, pairwise_scores, recall_by_dob_evidence, recall_by_group,
+    from asc_linkage.core.quality import (cross_pair_evidence_by_group, name_only_summary, pairwise_scores,
+                                          recall_by_dob_evidence, recall_by_group, recall_by_name_agreement,
                                           true_pair_evidence)
     from asc_linkage.core.reporting import recall_gap
 
@@ -248,6 +249,9 @@ def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
                        name_only_summary(pairs).select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs").iter_rows()}
     sc["recall_by_dob_evidence"] = [(k, ev, n, linked, round(rec, 4)) for k, ev, n, linked, rec in
                                     recall_by_dob_evidence(pairs).select("kind", "dob_evidence", "true_pairs", "linked_pairs", "recall").iter_rows()]
+    sc["recall_by_name_agreement"] = [(k, ev, n, linked, round(rec, 4)) for k, ev, n, linked, rec in
+                                      recall_by_name_agreement(pairs).select("kind", "name_agreement", "true_pairs", "linked_pairs", "recall").iter_rows()]
+    sc["cross_pair_evidence_by_ethnic_group"] = cross_pair_evidence_by_group(pairs, truth, persons, "ethnic_group")
     eth = recall_by_group(km, truth, persons, "ethnic_group", pairs)
     sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
     sc["ethnic_recall_gap"] = recall_gap(eth)
@@ -308,6 +312,10 @@ def main() -> None:
             print(f"name-only true pairs ({label}): {n} of {total}, {linked} linked;"
                   f" recall on the other pairs {rec_other if rec_other is None else round(rec_other, 4)}")
         print("recall by date-of-birth evidence (kind, evidence, true pairs, linked, recall):", sc["recall_by_dob_evidence"])
+        print("recall by name agreement (kind, agreement, true pairs, linked, recall):", sc["recall_by_name_agreement"])
+        with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=200):
+            print("true cross-system pairs by ethnic group, and the share with each weakness:")
+            print(sc["cross_pair_evidence_by_ethnic_group"])
         if mode == modes[0]:
             # Spines and truth only (no key map): the same for every mode, computed once.
             from asc_linkage.core.quality import namesake_pairs

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from asc_linkage.core.reporting import LINKAGE_TARGETS, MIN_GROUP_FOR_GAP, recall_gap
-from asc_linkage.core.standardise import dob_evidence_rank
+from asc_linkage.core.standardise import dob_evidence_rank, phonetic_expr, soundex_expr
 
 AGE_BANDS = ["Under 18", "18-24", "25-44", "45-64", "65-74", "75-84", "85-94", "95+"]
 
@@ -109,6 +109,39 @@ def _name_only() -> pl.Expr:
     return missing("nhs_number") & missing("date_of_birth") & ~(pl.col("has_postcode") & pl.col("has_postcode_r"))
 
 
+_NAME_COLUMNS = ("forename", "forename_nick", "surname")
+
+
+def _name_keys() -> list[pl.Expr]:
+    """Per record, what `_name_agreement` compares: each name and its spellings that sound alike
+    (the phonetic key and Soundex the model's name comparisons use), the forename's nickname group."""
+    fn, sn = pl.col("forename"), pl.col("surname")
+    return [fn.alias("_n_fn"), pl.col("forename_nick").alias("_n_nick"), sn.alias("_n_sn"),
+            phonetic_expr(fn).alias("_n_fn_ph"), soundex_expr(fn).alias("_n_fn_sdx"),
+            phonetic_expr(sn).alias("_n_sn_ph"), soundex_expr(sn).alias("_n_sn_sdx")]
+
+
+def _name_agreement() -> pl.Expr:
+    """How a pair's names compare (columns of `_pairs` with the `_name_keys`): a forename agrees
+    when equal, in one nickname group, or alike in sound; a surname when equal or alike in sound;
+    swapped when each side's forename is the other's surname. A name that differs is another name
+    altogether (a second name used in one system, a surname changed at marriage) or a typo that
+    changed its sound."""
+    def same(*keys: str) -> pl.Expr:
+        return pl.any_horizontal([(pl.col(f"_n_{k}") == pl.col(f"_n_{k}_r")).fill_null(False) for k in keys])
+    fn_agrees, sn_agrees = same("fn", "nick", "fn_ph", "fn_sdx"), same("sn", "sn_ph", "sn_sdx")
+    swapped = (pl.col("_n_fn") == pl.col("_n_sn_r")) & (pl.col("_n_sn") == pl.col("_n_fn_r"))
+    missing = pl.any_horizontal([pl.col(c).is_null() for c in ("_n_fn", "_n_fn_r", "_n_sn", "_n_sn_r")])
+    return (
+        pl.when(missing).then(pl.lit("a name missing on a side"))
+        .when(fn_agrees & sn_agrees).then(pl.lit("both agree"))
+        .when(swapped).then(pl.lit("swapped"))
+        .when(sn_agrees).then(pl.lit("forename differs"))
+        .when(fn_agrees).then(pl.lit("surname differs"))
+        .otherwise(pl.lit("both differ"))
+    )
+
+
 def true_pair_evidence(key_map: pl.DataFrame, truth: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.DataFrame) -> pl.DataFrame:
     """Every true record pair (`kind`: cross, asc or mh), whether it was linked, and whether it is
     name-only: for each of NHS number, date of birth and postcode (current or history) one side
@@ -116,14 +149,17 @@ def true_pair_evidence(key_map: pl.DataFrame, truth: pl.DataFrame, asc_spine: pl
     are as likely to be namesakes as the same person (`namesake_pairs` measures it): they bound
     the recall a linkage can reach without false links. `dob_evidence`: what the two dates of
     birth allow (full on both sides, the year only on a side where one is a 1 January date, or
-    missing or unusable on a side)."""
+    missing or unusable on a side). `name_agreement`: how the two records' names compare
+    (`_name_agreement`)."""
     d = (
         truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
-        .join(_comparable_identifiers(asc_spine, mh_spine, extra=("dob_flag",)), on=["source", "source_person_id"])
+        .join(_comparable_identifiers(asc_spine, mh_spine, extra=("dob_flag", *_NAME_COLUMNS)), on=["source", "source_person_id"])
         .join(key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id"),
               on=["source", "source_person_id"])
+        .with_columns(_name_keys())
     )
-    p = _pairs(d, "true_person_id", also=("research_person_id", "nhs_number", "date_of_birth", "has_postcode", "dob_flag"))
+    names = tuple(c for c in d.columns if c.startswith("_n_"))
+    p = _pairs(d, "true_person_id", also=("research_person_id", "nhs_number", "date_of_birth", "has_postcode", "dob_flag", *names))
     # The pair has the weaker side's evidence.
     dob_evidence = pl.max_horizontal(dob_evidence_rank(pl.col("dob_flag")), dob_evidence_rank(pl.col("dob_flag_r"))).replace_strict(
         {0: "full on both sides", 1: "year only on a side", 2: "missing or unusable on a side"}, return_dtype=pl.String)
@@ -133,6 +169,7 @@ def true_pair_evidence(key_map: pl.DataFrame, truth: pl.DataFrame, asc_spine: pl
         (pl.col("research_person_id") == pl.col("research_person_id_r")).alias("linked"),
         _name_only().alias("name_only"),
         dob_evidence.alias("dob_evidence"),
+        _name_agreement().alias("name_agreement"),
     )
 
 
@@ -181,18 +218,59 @@ def name_only_summary(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def recall_by_evidence(pairs: pl.DataFrame, evidence: str) -> pl.DataFrame:
+    """Per pair kind and `evidence` (a column of `true_pair_evidence`): true pairs, how many were
+    linked, and the recall with its 95% interval."""
+    low, high = wilson_interval("linked_pairs", "true_pairs")
+    return (
+        pairs.group_by("kind", evidence)
+        .agg(pl.len().alias("true_pairs"), pl.col("linked").sum().alias("linked_pairs"))
+        .with_columns((pl.col("linked_pairs") / pl.col("true_pairs")).alias("recall"), low.alias("recall_low"), high.alias("recall_high"))
+        .sort("kind", evidence)
+    )
+
+
 def recall_by_dob_evidence(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Per pair kind and date-of-birth evidence (from `true_pair_evidence`): true pairs, how many
-    were linked, and the recall with its 95% interval. A year-only date of birth (1 January: a
+    """`recall_by_evidence` of date-of-birth evidence. A year-only date of birth (1 January: a
     default, or an official birthday given on arrival) carries a fraction of a full date's
     evidence, and such dates are commoner in some ethnic groups
     (`identifier_completeness_by_ethnic_group`): this is how that becomes a recall gap."""
-    low, high = wilson_interval("linked_pairs", "true_pairs")
+    return recall_by_evidence(pairs, "dob_evidence")
+
+
+def recall_by_name_agreement(pairs: pl.DataFrame) -> pl.DataFrame:
+    """`recall_by_evidence` of how the pair's names compare (`_name_agreement`): a forename used in
+    one system only, or a surname changed in one, leaves a pair to its other identifiers."""
+    return recall_by_evidence(pairs, "name_agreement")
+
+
+def cross_pair_evidence_by_group(pairs: pl.DataFrame, truth: pl.DataFrame, persons: pl.DataFrame, group: str) -> pl.DataFrame:
+    """Per `group` (as `recall_by_group` assigns it: the council record's, else the trust's), the
+    true cross-system pairs, their recall, and the share of them with each weakness that costs
+    recall: no comparable identifier beyond names (`name_only`), a year-only or a missing date of
+    birth on a side, a forename or a surname that differs. Then the recall of the pairs with full
+    evidence (full dates of birth on both sides, names that agree or are swapped) and of the others,
+    and the others' share: where one group's recall is lower, this says whether its records hold
+    weaker evidence, or the same evidence links worse for it."""
+    groups = _true_person_groups(truth, persons, group)
+    cross = pairs.filter(pl.col("kind") == "cross").join(groups, on="true_person_id", how="left")
+    name = pl.col("name_agreement")
+    full = (pl.col("dob_evidence") == "full on both sides") & name.is_in(["both agree", "swapped"])
     return (
-        pairs.group_by("kind", "dob_evidence")
-        .agg(pl.len().alias("true_pairs"), pl.col("linked").sum().alias("linked_pairs"))
-        .with_columns((pl.col("linked_pairs") / pl.col("true_pairs")).alias("recall"), low.alias("recall_low"), high.alias("recall_high"))
-        .sort("kind", "dob_evidence")
+        cross.with_columns(pl.col(group).fill_null("Unknown"))
+        .group_by(group)
+        .agg(pl.len().alias("true_pairs"),
+             pl.col("linked").mean().round(4).alias("recall"),
+             pl.col("linked").filter(full).mean().round(4).alias("recall_full_evidence"),
+             pl.col("linked").filter(~full).mean().round(4).alias("recall_weaker_evidence"),
+             (~full).mean().round(4).alias("share_weaker_evidence"),
+             pl.col("name_only").mean().round(4).alias("share_name_only"),
+             (pl.col("dob_evidence") == "year only on a side").mean().round(4).alias("share_dob_year_only"),
+             (pl.col("dob_evidence") == "missing or unusable on a side").mean().round(4).alias("share_dob_missing"),
+             name.is_in(["forename differs", "both differ"]).mean().round(4).alias("share_forename_differs"),
+             name.is_in(["surname differs", "both differ"]).mean().round(4).alias("share_surname_differs"),
+             (name == "swapped").mean().round(4).alias("share_names_swapped"))
+        .sort(group)
     )
 
 
@@ -210,6 +288,19 @@ def wilson_interval(successes: str | pl.Expr, trials: str | pl.Expr, z: float = 
     return low, high
 
 
+def _true_person_groups(truth: pl.DataFrame, persons: pl.DataFrame, group: str) -> pl.DataFrame:
+    """`true_person_id` -> `group` as recorded in ASC when known (the council's record is the
+    base), else in MH; null when neither knows it."""
+    return (
+        truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
+        .join(persons.select("source", pl.col("source_person_id").cast(pl.String), group), on=["source", "source_person_id"], how="left")
+        # Spines and the report's person frame spell a missing group "Unknown": missing here too, so
+        # that the other system's record can supply it.
+        .with_columns(pl.when(pl.col(group) == "Unknown").then(None).otherwise(pl.col(group)).alias(group))
+        .group_by("true_person_id").agg(pl.col(group).sort_by(pl.col("source")).drop_nulls().first())
+    )
+
+
 def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.DataFrame, group: str,
                     pairs: pl.DataFrame | None = None) -> pl.DataFrame:
     """Share of true cross-system persons (in both systems in truth) whose ASC and MH records all
@@ -219,20 +310,13 @@ def recall_by_group(key_map: pl.DataFrame, truth: pl.DataFrame, persons: pl.Data
     persons with a name-only pair and the recall of the others: what the linkage reaches where the
     records carry a comparable identifier."""
     t = truth.select("source", pl.col("source_person_id").cast(pl.String), "true_person_id")
-    df = (
+    per = (
         key_map.select("source", pl.col("source_person_id").cast(pl.String), "research_person_id")
         .join(t, on=["source", "source_person_id"])
-        .join(persons.select("source", pl.col("source_person_id").cast(pl.String), group), on=["source", "source_person_id"], how="left")
-        # Spines and the report's person frame spell a missing group "Unknown": missing here too, so
-        # that the other system's record can supply it.
-        .with_columns(pl.when(pl.col(group) == "Unknown").then(None).otherwise(pl.col(group)).alias(group))
+        .group_by("true_person_id").agg(pl.col("source").n_unique().alias("ns"), pl.col("research_person_id").n_unique().alias("nr"))
+        .filter(pl.col("ns") == 2)
+        .join(_true_person_groups(truth, persons, group), on="true_person_id", how="left")
     )
-    per = df.group_by("true_person_id").agg(
-        pl.col("source").n_unique().alias("ns"),
-        pl.col("research_person_id").n_unique().alias("nr"),
-        # The person's group as recorded in ASC when known (the council's record is the base), else in MH.
-        pl.col(group).sort_by(pl.col("source")).drop_nulls().first().alias(group),
-    ).filter(pl.col("ns") == 2)
     extra = []
     if pairs is not None:
         flagged = pairs.group_by("true_person_id").agg(pl.col("name_only").any().alias("_name_only"))
@@ -415,8 +499,10 @@ def linkage_quality(
         pairs = true_pair_evidence(key_map, truth, asc_spine, mh_spine)
         tables["name_only_pairs"] = name_only_summary(pairs)
         tables["recall_by_dob_evidence"] = recall_by_dob_evidence(pairs)
+        tables["recall_by_name_agreement"] = recall_by_name_agreement(pairs)
         tables["namesake_pairs"] = namesake_pairs(truth, asc_spine, mh_spine)
         tables["recall_by_ethnic_group"] = recall_by_group(key_map, truth, persons, "ethnic_group", pairs)
+        tables["cross_pair_evidence_by_ethnic_group"] = cross_pair_evidence_by_group(pairs, truth, persons, "ethnic_group")
         gap = recall_gap(tables["recall_by_ethnic_group"])
         if gap:
             tables["ethnic_recall_gap"] = pl.DataFrame([{**gap, "target": LINKAGE_TARGETS["ethnic_recall_gap"]}])
@@ -439,6 +525,11 @@ def linkage_quality(
                              f"{MIN_GROUP_FOR_GAP} persons), with its 95% interval: a lower end above 0 says the gap is more than chance",
         "recall_by_dob_evidence": "Recall of true pairs by what their dates of birth allow: full on both sides, the year "
                                   "only on a side (a 1 January date), or missing or unusable on a side",
+        "recall_by_name_agreement": "Recall of true pairs by how their names compare: both agree (equal, a nickname, "
+                                    "or alike in sound), swapped, a forename or a surname that differs, or a name missing",
+        "cross_pair_evidence_by_ethnic_group": "True cross-system pairs by ethnic group: recall; recall where the evidence "
+                                               "is full (full dates of birth, names that agree) and where weaker; and the "
+                                               "share of pairs with each weakness that costs recall",
         "recall_by_sex": "Recall by sex", "recall_by_age_band": "Recall by age band",
         "recall_by_sex_and_age_band": "Recall by sex and age band",
         "recall_by_imd_quintile": "Recall by IMD quintile (1 = most deprived)",

@@ -3,8 +3,8 @@ import datetime as dt
 import polars as pl
 
 from asc_linkage.core.quality import (age_band_expr, linkage_quality, name_only_summary, namesake_pairs, pairwise_scores,
-                                      probability_bands, recall_by_dob_evidence, true_pair_evidence,
-                                      wilson_interval)
+                                      probability_bands, recall_by_dob_evidence, recall_by_name_agreement,
+                                      true_pair_evidence, wilson_interval)
 from asc_linkage.core.reporting import long_form
 
 D = dt.date
@@ -94,6 +94,43 @@ def test_recall_by_dob_evidence_separates_year_only_and_missing_dates():
            for r in recall_by_dob_evidence(true_pair_evidence(km, truth, asc, mh)).iter_rows(named=True)}
     assert got == {("asc", "year only on a side"): (1, 1), ("cross", "full on both sides"): (1, 1),
                    ("cross", "year only on a side"): (2, 1), ("cross", "missing or unusable on a side"): (1, 0)}
+
+
+def _named(spine: pl.DataFrame, names: list[tuple[str | None, str | None]]) -> pl.DataFrame:
+    """`spine` with standardised forename, nickname group (the forename's own) and surname."""
+    return spine.with_columns(pl.Series("forename", [f for f, _ in names], dtype=pl.String),
+                              pl.Series("forename_nick", [f for f, _ in names], dtype=pl.String),
+                              pl.Series("surname", [s for _, s in names], dtype=pl.String))
+
+
+def test_recall_by_name_agreement_tells_another_name_from_a_spelling():
+    """Six persons in both systems, each a council and a trust record: names equal; a spelling
+    that sounds alike (SMYTH, SMITH); a second forename used by the trust only (KEMI, KAREN); a
+    surname changed at marriage; forename and surname swapped; no forename on the trust's side.
+    Only the first three are linked."""
+    asc_names = [("JOHN", "SMITH"), ("MARY", "SMYTH"), ("KEMI", "AFOLABI"), ("GLORIA", "MCKENZIE"), ("WEI", "ZHANG"), ("ANNA", "NOWAK")]
+    mh_names = [("JOHN", "SMITH"), ("MARY", "SMITH"), ("KAREN", "AFOLABI"), ("GLORIA", "DACRES"), ("ZHANG", "WEI"), (None, "NOWAK")]
+    ids = [str(i) for i in range(1, 7)]
+    asc = _named(_spine("asc", [f"a{i}" for i in ids], ["Black"] * 6, ["Female"] * 6), asc_names)
+    mh = _named(_spine("mh", [f"m{i}" for i in ids], ["Black"] * 6, ["Female"] * 6), mh_names)
+    km = pl.DataFrame({"source": ["asc"] * 6 + ["mh"] * 6, "source_person_id": [f"a{i}" for i in ids] + [f"m{i}" for i in ids],
+                       "research_person_id": ["R1", "R2", "R3", "R4", "R5", "R6", "R1", "R2", "R3", "X4", "X5", "X6"]})
+    truth = pl.DataFrame({"true_person_id": ids * 2, "source": km["source"], "source_person_id": km["source_person_id"]})
+    got = {r["name_agreement"]: (r["true_pairs"], r["linked_pairs"])
+           for r in recall_by_name_agreement(true_pair_evidence(km, truth, asc, mh)).iter_rows(named=True)}
+    assert got == {"both agree": (2, 2), "forename differs": (1, 1), "surname differs": (1, 0), "swapped": (1, 0),
+                   "a name missing on a side": (1, 0)}
+    km = km.with_columns(pl.lit("probabilistic").alias("link_method"), pl.lit(0.99).alias("match_probability"))
+    rep = linkage_quality(km, asc, mh, truth, as_of=D(2025, 6, 30))
+    black = rep.tables["cross_pair_evidence_by_ethnic_group"].row(0, named=True)
+    # Full evidence: the two pairs whose names agree (linked) and the swapped one (not linked).
+    assert black == {"ethnic_group": "Black", "true_pairs": 6, "recall": 0.5, "recall_full_evidence": round(2 / 3, 4),
+                     "recall_weaker_evidence": round(1 / 3, 4), "share_weaker_evidence": 0.5,
+                     "share_name_only": 0.0, "share_dob_year_only": 0.0,
+                     "share_dob_missing": 0.0, "share_forename_differs": round(1 / 6, 4),
+                     "share_surname_differs": round(1 / 6, 4), "share_names_swapped": round(1 / 6, 4)}
+    for name in ("KEMI", "KAREN", "DACRES", "NOWAK"):
+        assert name not in rep.markdown
 
 
 def test_name_only_pairs_bound_the_recall():
