@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from asc_linkage.core.reporting import LINKAGE_TARGETS, MIN_GROUP_FOR_GAP, recall_gap
-from asc_linkage.core.standardise import dob_evidence_rank, phonetic_expr, soundex_expr
+from asc_linkage.core.standardise import bigrams_expr, dob_evidence_rank, phonetic_expr, soundex_expr
 
 AGE_BANDS = ["Under 18", "18-24", "25-44", "45-64", "65-74", "75-84", "85-94", "95+"]
 
@@ -113,23 +113,29 @@ _NAME_COLUMNS = ("forename", "forename_nick", "surname")
 
 
 def _name_keys() -> list[pl.Expr]:
-    """Per record, what `_name_agreement` compares: each name and its spellings that sound alike
-    (the phonetic key and Soundex the model's name comparisons use), the forename's nickname group."""
+    """Per record, what `_name_agreement` compares: each name, its phonetic key and Soundex and its
+    character bigrams (as the model's name comparisons use them), the forename's nickname group."""
     fn, sn = pl.col("forename"), pl.col("surname")
     return [fn.alias("_n_fn"), pl.col("forename_nick").alias("_n_nick"), sn.alias("_n_sn"),
-            phonetic_expr(fn).alias("_n_fn_ph"), soundex_expr(fn).alias("_n_fn_sdx"),
-            phonetic_expr(sn).alias("_n_sn_ph"), soundex_expr(sn).alias("_n_sn_sdx")]
+            phonetic_expr(fn).alias("_n_fn_ph"), soundex_expr(fn).alias("_n_fn_sdx"), bigrams_expr(fn).alias("_n_fn_bg"),
+            phonetic_expr(sn).alias("_n_sn_ph"), soundex_expr(sn).alias("_n_sn_sdx"), bigrams_expr(sn).alias("_n_sn_bg")]
 
 
 def _name_agreement() -> pl.Expr:
     """How a pair's names compare (columns of `_pairs` with the `_name_keys`): a forename agrees
-    when equal, in one nickname group, or alike in sound; a surname when equal or alike in sound;
-    swapped when each side's forename is the other's surname. A name that differs is another name
-    altogether (a second name used in one system, a surname changed at marriage) or a typo that
-    changed its sound."""
+    when equal, in one nickname group, or alike in sound or spelling (bigram Dice >= 0.7, the
+    model's fuzzy level); a surname when equal or alike in sound or spelling; swapped when each
+    side's forename is the other's surname. A name that differs is mostly another name altogether
+    (a second name used in one system, a surname changed at marriage), else a typo that changed
+    both its sound and its spelling."""
     def same(*keys: str) -> pl.Expr:
         return pl.any_horizontal([(pl.col(f"_n_{k}") == pl.col(f"_n_{k}_r")).fill_null(False) for k in keys])
-    fn_agrees, sn_agrees = same("fn", "nick", "fn_ph", "fn_sdx"), same("sn", "sn_ph", "sn_sdx")
+
+    def alike_spelling(key: str) -> pl.Expr:
+        a, b = pl.col(f"_n_{key}"), pl.col(f"_n_{key}_r")
+        return (2 * a.list.set_intersection(b).list.len() / (a.list.len() + b.list.len()) >= 0.7).fill_null(False)
+    fn_agrees = same("fn", "nick", "fn_ph", "fn_sdx") | alike_spelling("fn_bg")
+    sn_agrees = same("sn", "sn_ph", "sn_sdx") | alike_spelling("sn_bg")
     swapped = (pl.col("_n_fn") == pl.col("_n_sn_r")) & (pl.col("_n_sn") == pl.col("_n_fn_r"))
     missing = pl.any_horizontal([pl.col(c).is_null() for c in ("_n_fn", "_n_fn_r", "_n_sn", "_n_sn_r")])
     return (
@@ -526,7 +532,7 @@ def linkage_quality(
         "recall_by_dob_evidence": "Recall of true pairs by what their dates of birth allow: full on both sides, the year "
                                   "only on a side (a 1 January date), or missing or unusable on a side",
         "recall_by_name_agreement": "Recall of true pairs by how their names compare: both agree (equal, a nickname, "
-                                    "or alike in sound), swapped, a forename or a surname that differs, or a name missing",
+                                    "or alike in sound or spelling), swapped, a forename or a surname that differs, or a name missing",
         "cross_pair_evidence_by_ethnic_group": "True cross-system pairs by ethnic group: recall; recall where the evidence "
                                                "is full (full dates of birth, names that agree) and where weaker; and the "
                                                "share of pairs with each weakness that costs recall",
