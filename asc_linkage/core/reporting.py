@@ -51,6 +51,21 @@ def recall_gap(by_group: pl.DataFrame, group: str = "ethnic_group") -> dict | No
             "gap_high": gap + ((u1 - p1) ** 2 + (p2 - l2) ** 2) ** 0.5}
 
 
+def _full_evidence_spread(evidence_by_group: pl.DataFrame | None) -> float | None:
+    """Best minus worst recall of true cross-system pairs with full evidence (full dates of birth
+    on both sides, names that agree) among known ethnic groups with at least MIN_GROUP_FOR_GAP such
+    pairs (`quality.cross_pair_evidence_by_group`). Near 0 beside a larger gap: the gap comes from
+    the evidence the groups' records hold, not from how the linkage weighs the same evidence."""
+    if evidence_by_group is None:
+        return None
+    known = evidence_by_group.filter(
+        (pl.col("ethnic_group") != "Unknown") & ((pl.col("true_pairs") * (1 - pl.col("share_weaker_evidence"))).round() >= MIN_GROUP_FOR_GAP)
+    ).drop_nulls("recall_full_evidence")
+    if known.height < 2:
+        return None
+    return float(known["recall_full_evidence"].max() - known["recall_full_evidence"].min())
+
+
 def linkage_target_verdict(tables: dict[str, pl.DataFrame]) -> tuple[bool, dict]:
     """Whether the linkage met its targets where a ground truth made them measurable."""
     if "accuracy" not in tables:
@@ -74,6 +89,9 @@ def linkage_target_verdict(tables: dict[str, pl.DataFrame]) -> tuple[bool, dict]
         measured |= {"ethnic_recall_gap": gap["gap"], "ethnic_recall_gap_low": gap["gap_low"],
                      "ethnic_recall_gap_high": gap["gap_high"]}
         judged.append(gap["gap"] <= LINKAGE_TARGETS["ethnic_recall_gap"])
+        spread = _full_evidence_spread(tables.get("cross_pair_evidence_by_ethnic_group"))
+        if spread is not None:  # reported, not judged: it says where a gap comes from
+            measured["ethnic_recall_spread_full_evidence"] = spread
     rounded: dict = {k: round(v, 5) for k, v in measured.items()}
     if not gap:
         rounded["ethnic_recall_gap"] = f"not measurable: fewer than two known groups of {MIN_GROUP_FOR_GAP} persons"

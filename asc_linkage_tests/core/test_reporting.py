@@ -49,6 +49,17 @@ def test_verdict_reports_the_gap_interval_but_judges_the_gap():
     assert not passed and measured["ethnic_recall_gap"] == 0.02 and measured["ethnic_recall_gap_low"] < 0.0
 
 
+def test_verdict_reports_the_spread_of_full_evidence_recall_without_judging_it():
+    """A 2 pp gap (fails) where pairs with full evidence link alike in both groups (spread 0.001):
+    the gap comes from the evidence the records hold. A group with too few full-evidence pairs
+    is left out of the spread."""
+    evidence = pl.DataFrame({"ethnic_group": ["Black", "White", "Mixed", "Unknown"], "true_pairs": [200, 200, 40, 500],
+                             "share_weaker_evidence": [0.25, 0.10, 0.5, 0.2], "recall_full_evidence": [0.999, 1.0, 0.5, 0.2]})
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "recall_by_ethnic_group": _by_group({"Black": (196, 200), "White": (200, 200)}),
+                                               "cross_pair_evidence_by_ethnic_group": evidence})
+    assert not passed and measured["ethnic_recall_spread_full_evidence"] == 0.001
+
+
 def test_verdict_judges_each_systems_duplicates():
     """Council duplicate recall 0.967 fails the 0.98 target even where the trust's 0.994 would
     carry the pooled recall over it (as on the default 20,000 persons: 174 of 180, 175 of 176)."""
