@@ -251,10 +251,21 @@ def _sqlite_text(path: Path) -> str:
     return "\n".join(parts)
 
 
+# A word or number touching a binary byte in a SQLite file is a fragment: a long value is split
+# where a page ends and its overflow page begins, behind a 4-byte page pointer, so "c" + pointer +
+# "ross" of "cross" would read as a surname. The raw scan drops such fragments; `_sqlite_text`
+# reads every live value whole.
+_BINARY_EDGE = re.compile(r"[^\W_]*[\x00-\x08\x0e-\x1f\ufffd]+[^\W_]*")
+_SQLITE_MAGIC = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")  # database, WAL
+
+
 def scan_file_as_text(path: Path, ids: Identifiers) -> Counter:
     data = path.read_bytes()
-    found = scan_text(data.decode("utf-8", errors="replace"), ids)
-    if data.startswith(b"SQLite format 3\x00"):
+    text = data.decode("utf-8", errors="replace")
+    if data.startswith(_SQLITE_MAGIC):
+        text = _BINARY_EDGE.sub(" ", text)
+    found = scan_text(text, ids)
+    if data.startswith(_SQLITE_MAGIC[0]):
         found += scan_text(_sqlite_text(path), ids)
     return found
 
@@ -465,6 +476,18 @@ def test_scan_finds_identifiers_planted_in_text_and_sqlite(demo_home, identifier
     connection.close()
     found = scan_tree(copy, identifiers)
     assert found[str(database.relative_to(tmp_path))]["patient_id"] >= 1
+
+
+def test_scan_reads_no_name_into_a_word_split_by_a_sqlite_page(identifiers, tmp_path):
+    """Where a SQLite page ends inside "cross", the raw file holds "c", the next page's pointer and
+    "ross": no name (the run database once failed this test on exactly that). A whole name in the
+    same file is still found."""
+    name = sorted(identifiers.names)[0]
+    wal = tmp_path / "runs.db-wal"
+    wal.write_bytes(b"\x37\x7f\x06\x82| c\x00\x00\x00\x89" + name.encode() + b"-system |")
+    assert scan_file_as_text(wal, identifiers) == Counter()
+    wal.write_bytes(b"\x37\x7f\x06\x82\x00\x00 {\"label\": \"" + name.title().encode() + b" x\"}")
+    assert scan_file_as_text(wal, identifiers) == Counter(name=1)
 
 
 def test_scan_does_not_match_inside_longer_numbers_or_words(identifiers):
