@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from asc_linkage.core.frames import unchanged_since
+from asc_linkage.core.standardise import NAME_DICE_ALIKE
 from asc_linkage.core.tokens import (BLOOM_COLUMNS, FEATURES, IDENTIFIER_COLUMNS, OVERLAP_BLOOMS, TRUSTED_EXTRA, hmac_hex_many,
                                     link_features)
 
@@ -88,12 +89,12 @@ def comparisons(mode: str) -> list[dict]:
     fn_fuzzy = (
         _lvl('jaro_winkler_similarity("fn_text_l", "fn_text_r") >= 0.9', "forename Jaro-Winkler >= 0.9")
         if trusted
-        else _lvl(f"{_dice('fn')} >= 0.7", "forename bigram Dice >= 0.7")
+        else _lvl(f"{_dice('fn')} >= {NAME_DICE_ALIKE}", f"forename bigram Dice >= {NAME_DICE_ALIKE}")
     )
     sn_fuzzy = (
         _lvl('jaro_winkler_similarity("sn_text_l", "sn_text_r") >= 0.9', "surname Jaro-Winkler >= 0.9")
         if trusted
-        else _lvl(f"{_dice('sn')} >= 0.7", "surname bigram Dice >= 0.7")
+        else _lvl(f"{_dice('sn')} >= {NAME_DICE_ALIKE}", f"surname bigram Dice >= {NAME_DICE_ALIKE}")
     )
     return [
         {

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from asc_linkage.core.reporting import LINKAGE_TARGETS, MIN_GROUP_FOR_GAP, recall_gap
-from asc_linkage.core.standardise import bigrams_expr, dob_evidence_rank, phonetic_expr, soundex_expr
+from asc_linkage.core.standardise import NAME_DICE_ALIKE, bigrams_expr, dob_evidence_rank, phonetic_expr, soundex_expr
 
 AGE_BANDS = ["Under 18", "18-24", "25-44", "45-64", "65-74", "75-84", "85-94", "95+"]
 
@@ -123,8 +123,8 @@ def _name_keys() -> list[pl.Expr]:
 
 def _name_agreement() -> pl.Expr:
     """How a pair's names compare (columns of `_pairs` with the `_name_keys`): a forename agrees
-    when equal, in one nickname group, or alike in sound or spelling (bigram Dice >= 0.7, the
-    model's fuzzy level); a surname when equal or alike in sound or spelling; swapped when each
+    when equal, in one nickname group, or alike in sound or spelling (bigram Dice >=
+    `NAME_DICE_ALIKE`, the model's fuzzy level); a surname when equal or alike in sound or spelling; swapped when each
     side's forename is the other's surname. A name that differs is mostly another name altogether
     (a second name used in one system, a surname changed at marriage), else a typo that changed
     both its sound and its spelling."""
@@ -133,7 +133,7 @@ def _name_agreement() -> pl.Expr:
 
     def alike_spelling(key: str) -> pl.Expr:
         a, b = pl.col(f"_n_{key}"), pl.col(f"_n_{key}_r")
-        return (2 * a.list.set_intersection(b).list.len() / (a.list.len() + b.list.len()) >= 0.7).fill_null(False)
+        return (2 * a.list.set_intersection(b).list.len() / (a.list.len() + b.list.len()) >= NAME_DICE_ALIKE).fill_null(False)
     fn_agrees = same("fn", "nick", "fn_ph", "fn_sdx") | alike_spelling("fn_bg")
     sn_agrees = same("sn", "sn_ph", "sn_sdx") | alike_spelling("sn_bg")
     swapped = (pl.col("_n_fn") == pl.col("_n_sn_r")) & (pl.col("_n_sn") == pl.col("_n_fn_r"))

@@ -633,6 +633,11 @@ def phonetic_expr(col: str | pl.Expr) -> pl.Expr:
     return _map_distinct(e, phonetic_key, pl.String)
 
 
+#: Bigram Dice similarity at or above which two names count as alike in spelling: the model's fuzzy
+#: name level in tokens mode, and the quality report's test of agreeing names.
+NAME_DICE_ALIKE = 0.7
+
+
 def bigrams_expr(col: str | pl.Expr) -> pl.Expr:
     """Distinct padded character bigrams of a name (pad '_' both ends) as a sorted list."""
     e = pl.col(col) if isinstance(col, str) else col
