@@ -254,8 +254,8 @@ def cross_pair_evidence_by_group(pairs: pl.DataFrame, truth: pl.DataFrame, perso
     """Per `group` (as `recall_by_group` assigns it: the council record's, else the trust's), the
     true cross-system pairs, their recall, and the share of them with each weakness that costs
     recall: no comparable identifier beyond names (`name_only`), a year-only or a missing date of
-    birth on a side, a forename or a surname that differs. Then the recall of the pairs with full
-    evidence (full dates of birth on both sides, names that agree or are swapped) and of the others,
+    birth on a side, a forename or a surname that differs. Then how many pairs have full evidence
+    (full dates of birth on both sides, names that agree or are swapped), their recall and the others',
     and the others' share: where one group's recall is lower, this says whether its records hold
     weaker evidence, or the same evidence links worse for it."""
     groups = _true_person_groups(truth, persons, group)
@@ -267,6 +267,7 @@ def cross_pair_evidence_by_group(pairs: pl.DataFrame, truth: pl.DataFrame, perso
         .group_by(group)
         .agg(pl.len().alias("true_pairs"),
              pl.col("linked").mean().round(4).alias("recall"),
+             full.sum().alias("full_evidence_pairs"),
              pl.col("linked").filter(full).mean().round(4).alias("recall_full_evidence"),
              pl.col("linked").filter(~full).mean().round(4).alias("recall_weaker_evidence"),
              (~full).mean().round(4).alias("share_weaker_evidence"),

@@ -59,7 +59,7 @@ def _full_evidence_spread(evidence_by_group: pl.DataFrame | None) -> float | Non
     if evidence_by_group is None:
         return None
     known = evidence_by_group.filter(
-        (pl.col("ethnic_group") != "Unknown") & ((pl.col("true_pairs") * (1 - pl.col("share_weaker_evidence"))).round() >= MIN_GROUP_FOR_GAP)
+        (pl.col("ethnic_group") != "Unknown") & (pl.col("full_evidence_pairs") >= MIN_GROUP_FOR_GAP)
     ).drop_nulls("recall_full_evidence")
     if known.height < 2:
         return None

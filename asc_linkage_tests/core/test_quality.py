@@ -125,7 +125,7 @@ def test_recall_by_name_agreement_tells_another_name_from_a_spelling():
     rep = linkage_quality(km, asc, mh, truth, as_of=D(2025, 6, 30))
     black = rep.tables["cross_pair_evidence_by_ethnic_group"].row(0, named=True)
     # Full evidence: the two pairs whose names agree (linked) and the swapped one (not linked).
-    assert black == {"ethnic_group": "Black", "true_pairs": 6, "recall": 0.5, "recall_full_evidence": round(2 / 3, 4),
+    assert black == {"ethnic_group": "Black", "true_pairs": 6, "recall": 0.5, "full_evidence_pairs": 3, "recall_full_evidence": round(2 / 3, 4),
                      "recall_weaker_evidence": round(1 / 3, 4), "share_weaker_evidence": 0.5,
                      "share_name_only": 0.0, "share_dob_year_only": 0.0,
                      "share_dob_missing": 0.0, "share_forename_differs": round(1 / 6, 4),

@@ -54,7 +54,7 @@ def test_verdict_reports_the_spread_of_full_evidence_recall_without_judging_it()
     the gap comes from the evidence the records hold. A group with too few full-evidence pairs
     is left out of the spread."""
     evidence = pl.DataFrame({"ethnic_group": ["Black", "White", "Mixed", "Unknown"], "true_pairs": [200, 200, 40, 500],
-                             "share_weaker_evidence": [0.25, 0.10, 0.5, 0.2], "recall_full_evidence": [0.999, 1.0, 0.5, 0.2]})
+                             "full_evidence_pairs": [150, 180, 20, 400], "recall_full_evidence": [0.999, 1.0, 0.5, 0.2]})
     passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "recall_by_ethnic_group": _by_group({"Black": (196, 200), "White": (200, 200)}),
                                                "cross_pair_evidence_by_ethnic_group": evidence})
     assert not passed and measured["ethnic_recall_spread_full_evidence"] == 0.001
