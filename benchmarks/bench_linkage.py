@@ -235,9 +235,8 @@ def run_isolated(fn, *args) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
-    from asc_linkage.core.quality import (cross_pair_evidence_by_group, name_only_summary, pairwise_scores,
-                                          recall_by_dob_evidence, recall_by_group, recall_by_name_agreement,
-                                          true_pair_evidence)
+    from asc_linkage.core.quality import (cross_pair_evidence_by_group, name_only_summary, pairwise_scores, recall_by_evidence,
+                                          recall_by_group, true_pair_evidence)
     from asc_linkage.core.reporting import recall_gap
 
     km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
@@ -247,10 +246,9 @@ def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
     pairs = true_pair_evidence(km, truth, sa, sm)
     sc["name_only"] = {k: (n, linked, rec) for k, n, linked, rec in
                        name_only_summary(pairs).select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs").iter_rows()}
-    sc["recall_by_dob_evidence"] = [(k, ev, n, linked, round(rec, 4)) for k, ev, n, linked, rec in
-                                    recall_by_dob_evidence(pairs).select("kind", "dob_evidence", "true_pairs", "linked_pairs", "recall").iter_rows()]
-    sc["recall_by_name_agreement"] = [(k, ev, n, linked, round(rec, 4)) for k, ev, n, linked, rec in
-                                      recall_by_name_agreement(pairs).select("kind", "name_agreement", "true_pairs", "linked_pairs", "recall").iter_rows()]
+    for evidence, key in (("dob_evidence", "recall_by_dob_evidence"), ("name_agreement", "recall_by_name_agreement")):
+        sc[key] = [(k, ev, n, linked, round(rec, 4)) for k, ev, n, linked, rec in
+                   recall_by_evidence(pairs, evidence).select("kind", evidence, "true_pairs", "linked_pairs", "recall").iter_rows()]
     sc["cross_pair_evidence_by_ethnic_group"] = cross_pair_evidence_by_group(pairs, truth, persons, "ethnic_group")
     eth = recall_by_group(km, truth, persons, "ethnic_group", pairs)
     sc["recall_by_ethnic_group"] = dict(zip(eth["ethnic_group"], [round(v, 4) for v in eth["recall"]]))
