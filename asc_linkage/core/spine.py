@@ -39,6 +39,9 @@ def _standardise(df: pl.DataFrame, fn: str, sn: str, dob: str, sex: str, eth: st
         s.standardise_ethnicity(eth).alias("_eth"),
         s.standardise_postcode(pc).alias("postcode"),
     ).drop(nhs).unnest("_nhs", "_fn", "_sn", "_eth")
+    placeholder = s.placeholder_full_name("forename", "surname")
+    out = out.with_columns(pl.when(~placeholder).then(pl.col(c)).alias(c)
+                           for c in ("forename", "forename_other", "forename_nick", "surname", "surname_parts"))
     # Shared NHS numbers are judged later, on the whole table (`s.flag_shared_nhs`).
     return out.with_columns(
         s.postcode_sector("postcode").alias("postcode_sector"),

@@ -154,6 +154,8 @@ JUNK_NAMES = frozenset(
     }
 )
 _JUNK_TOKENS = frozenset({"BABY", "INFANT", "UNKNOWN", "TEST", "UNK", "DUMMY", "XXX", "ANONYMOUS", "UNNAMED"})
+#: Placeholders of two words, as they arrive split over the forename and surname fields.
+_JUNK_SPLIT_NAMES = frozenset(n for n in JUNK_NAMES if " " in n)
 _TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "SIR", "LADY", "LORD"})
 
 # Nickname groups: canonical name first, then variants and diminutives. Ambiguous diminutives
@@ -562,6 +564,14 @@ def standardise_forenames(col: str | pl.Expr) -> pl.Expr:
     nickname-group canonical of the first forename}. One Python call per distinct value."""
     e = pl.col(col) if isinstance(col, str) else col
     return _map_distinct(e.cast(pl.String), _forenames_one, _FN_DTYPE)
+
+
+def placeholder_full_name(forename: str | pl.Expr, surname: str | pl.Expr) -> pl.Expr:
+    """True where a standardised forename and surname together spell a placeholder that neither
+    is on its own: NOT + KNOWN, NO + NAME, NOT + STATED (each word alone can be a name part)."""
+    fn = pl.col(forename) if isinstance(forename, str) else forename
+    sn = pl.col(surname) if isinstance(surname, str) else surname
+    return pl.concat_str([fn, sn], separator=" ").is_in(list(_JUNK_SPLIT_NAMES)).fill_null(False)
 
 
 def standardise_surname(col: str | pl.Expr) -> pl.Expr:

@@ -35,6 +35,19 @@ def test_asc_spine_one_row_per_record_latest_identifiers_and_history():
     assert p2["imd_decile"] is None  # never guessed
 
 
+def test_a_placeholder_split_over_both_name_fields_is_no_name_in_either_spine():
+    stg = pl.DataFrame([_ev("P1", "2024-Q2", D(2024, 4, 1), fn="Not", sn="Known"), _ev("P2", "2024-Q2", D(2024, 4, 1), fn="Knot", sn="Known")],
+                       schema_overrides={"date_of_death": pl.Date})
+    sp = build_asc_spine(stg).sort("source_person_id")
+    assert sp["forename"].to_list() == [None, "KNOT"] and sp["surname"].to_list() == [None, "KNOWN"]
+    assert sp["forename_nick"][0] is None and sp["surname_parts"][0] is None and sp["forename_other"][0] is None
+    pts = pl.DataFrame({"patient_id": ["M1"], "nhs_number": [None], "forename": ["NOT"], "surname": ["KNOWN"], "date_of_birth": [D(1960, 1, 5)],
+                        "gender": ["2"], "ethnic_category": ["N"], "postcode": ["SE5 8AZ"], "date_of_death": [None]},
+                       schema_overrides={"nhs_number": pl.String, "date_of_death": pl.Date})
+    m1 = build_mh_spine(pts, None).row(0, named=True)
+    assert m1["forename"] is None and m1["surname"] is None and m1["date_of_birth"] == D(1960, 1, 5)
+
+
 def test_mh_spine_address_history_and_no_reference():
     pts = pl.DataFrame({"patient_id": ["M1", "M2"], "nhs_number": ["6716689966", None], "nhs_number_status": ["01", "07"],
                         "forename": ["Mary", "Ann"], "surname": ["Jones", "Lee"], "date_of_birth": [D(1960, 1, 5), None],

@@ -39,6 +39,12 @@ def test_names():
     assert len(s.NICKNAME_MAP) > 300
 
 
+def test_a_placeholder_split_over_both_name_fields():
+    """NOT + KNOWN is no name, though NOT and KNOWN each pass as one; a real name is left alone."""
+    df = pl.DataFrame({"fn": ["NOT", "NO", "NOT", "KNOWN", None], "sn": ["KNOWN", "NAME", "STATED", "NOT", "KNOWN"]})
+    assert df.select(s.placeholder_full_name("fn", "sn")).to_series().to_list() == [True, True, True, False, False]
+
+
 def test_name_spellings_that_must_agree():
     """Apostrophe look-alikes, a spaced one-letter prefix, dashes of any width and Latin letters
     NFKD does not decompose give the same name as their plain forms."""
