@@ -309,6 +309,15 @@ def main() -> None:
             total = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_pairs"]
             print(f"name-only true pairs ({label}): {n} of {total}, {linked} linked;"
                   f" recall on the other pairs {rec_other if rec_other is None else round(rec_other, 4)}")
+            if total:
+                # The best recall reachable while name-only pairs stay as linked as now (linking more
+                # of them links namesakes: see the namesake line below): every other pair linked.
+                ceiling = (total - n + linked) / total
+                line = f"  recall ceiling without more name-only links ({label}): {ceiling:.4f}"
+                if kind == "cross":
+                    p_now = sc["cross_precision"]
+                    line += f"; F1 ceiling at this run's precision {2 * p_now * ceiling / (p_now + ceiling):.4f}"
+                print(line)
         print("recall by date-of-birth evidence (kind, evidence, true pairs, linked, recall):", sc["recall_by_dob_evidence"])
         print("recall by name agreement (kind, agreement, true pairs, linked, recall):", sc["recall_by_name_agreement"])
         with pl.Config(tbl_rows=20, tbl_cols=12, tbl_width_chars=200):

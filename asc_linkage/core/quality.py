@@ -210,7 +210,9 @@ def namesake_pairs(truth: pl.DataFrame, asc_spine: pl.DataFrame, mh_spine: pl.Da
 
 def name_only_summary(pairs: pl.DataFrame) -> pl.DataFrame:
     """Per pair kind (from `true_pair_evidence`): true pairs, name-only ones and how many of those
-    were linked, and the recall on the other pairs."""
+    were linked, the recall on the other pairs, and `recall_ceiling`: the recall with every other
+    pair linked and the name-only ones as now (linking more of them links namesakes as often as
+    the same person: `namesake_pairs`)."""
     return (
         pairs.group_by("kind").agg(
             pl.len().alias("true_pairs"),
@@ -219,7 +221,9 @@ def name_only_summary(pairs: pl.DataFrame) -> pl.DataFrame:
             (~pl.col("name_only") & pl.col("linked")).sum().alias("_tp_other"),
         )
         .with_columns(pl.when(pl.col("true_pairs") > pl.col("name_only_pairs"))
-                      .then(pl.col("_tp_other") / (pl.col("true_pairs") - pl.col("name_only_pairs"))).alias("recall_other_pairs"))
+                      .then(pl.col("_tp_other") / (pl.col("true_pairs") - pl.col("name_only_pairs"))).alias("recall_other_pairs"),
+                      ((pl.col("true_pairs") - pl.col("name_only_pairs") + pl.col("name_only_linked")) / pl.col("true_pairs"))
+                      .alias("recall_ceiling"))
         .drop("_tp_other").sort("kind")
     )
 

@@ -152,7 +152,8 @@ def test_name_only_pairs_bound_the_recall():
     pairs = true_pair_evidence(km, truth, asc, mh)
     assert pairs.sort("true_person_id")["name_only"].to_list() == [True, False, False, False]
     summary = name_only_summary(pairs).row(0, named=True)
-    assert summary == {"kind": "cross", "true_pairs": 4, "name_only_pairs": 1, "name_only_linked": 0, "recall_other_pairs": 2 / 3}
+    assert summary == {"kind": "cross", "true_pairs": 4, "name_only_pairs": 1, "name_only_linked": 0, "recall_other_pairs": 2 / 3,
+                       "recall_ceiling": 3 / 4}
 
 
 def test_namesake_pairs_count_same_person_among_name_only_pairs():

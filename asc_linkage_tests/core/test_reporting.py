@@ -71,6 +71,22 @@ def test_verdict_judges_each_systems_duplicates():
     assert passed and "dup_recall_asc" not in measured
 
 
+def test_verdict_reports_the_ceilings_name_only_pairs_leave_without_judging_them():
+    """269 of 19,855 true cross-system pairs name-only, 30 of them linked (200,000 generated
+    persons): recall cannot pass 0.988, so F1 at precision 0.9991 cannot pass 0.9935, below the
+    0.995 target; and council duplicates, 72 of 1,791 name-only pairs unlinked, cannot pass 0.96."""
+    name_only = pl.DataFrame({"kind": ["asc", "cross", "mh"], "true_pairs": [1791, 19855, 2218], "name_only_pairs": [78, 269, 31],
+                              "name_only_linked": [6, 30, 5], "recall_other_pairs": [0.96, 0.99, 0.99]})
+    name_only = name_only.with_columns(((pl.col("true_pairs") - pl.col("name_only_pairs") + pl.col("name_only_linked")) / pl.col("true_pairs"))
+                                       .alias("recall_ceiling"))
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(cross_f1=0.9882, cross_precision=0.9991), "name_only_pairs": name_only})
+    assert not passed
+    assert measured["cross_f1_ceiling"] == 0.9935 and measured["dup_recall_ceiling_asc"] == 0.9598 and measured["dup_recall_ceiling_mh"] == 0.98828
+    # Ceilings are not judged: a run meeting every target passes beside them.
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "name_only_pairs": name_only})
+    assert passed and "cross_f1_ceiling" in measured
+
+
 def test_verdict_says_when_nothing_is_measurable():
     passed, measured = linkage_target_verdict({"accuracy": _accuracy(cross_true_pairs=0, cross_f1=1.0)})
     assert passed and "not measurable" in measured["ground_truth"]
