@@ -100,7 +100,12 @@ def linkage_target_verdict(tables: dict[str, pl.DataFrame]) -> tuple[bool, dict]
             measured[f"dup_recall_{system}"] = scores[f"dup_{system}_recall"]
             judged.append(measured[f"dup_recall_{system}"] >= LINKAGE_TARGETS["dup_recall"])
     # Reported, not judged: a target above its ceiling cannot be met on these records.
-    measured |= _ceilings(tables.get("name_only_pairs"), measured["cross_precision"])
+    ceilings = _ceilings(tables.get("name_only_pairs"), measured["cross_precision"])
+    measured |= ceilings
+    above = [name for name, ceiling, target in (("cross_f1", "cross_f1_ceiling", LINKAGE_TARGETS["cross_f1"]),
+                                                ("dup_recall_asc", "dup_recall_ceiling_asc", LINKAGE_TARGETS["dup_recall"]),
+                                                ("dup_recall_mh", "dup_recall_ceiling_mh", LINKAGE_TARGETS["dup_recall"]))
+             if ceilings.get(ceiling, 1.0) < target]
     by_group = tables.get("recall_by_ethnic_group")
     gap = recall_gap(by_group) if by_group is not None else None
     if gap:  # the interval is reported beside the target, not judged: the target is on the gap as measured
@@ -111,6 +116,8 @@ def linkage_target_verdict(tables: dict[str, pl.DataFrame]) -> tuple[bool, dict]
         if spread is not None:  # reported, not judged: it says where a gap comes from
             measured["ethnic_recall_spread_full_evidence"] = spread
     rounded: dict = {k: round(v, 5) for k, v in measured.items()}
+    if ceilings:
+        rounded["targets_above_ceiling"] = ", ".join(above) or "none"
     if not gap:
         rounded["ethnic_recall_gap"] = f"not measurable: fewer than two known groups of {MIN_GROUP_FOR_GAP} persons"
     return all(judged), rounded

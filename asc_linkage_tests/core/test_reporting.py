@@ -82,9 +82,13 @@ def test_verdict_reports_the_ceilings_name_only_pairs_leave_without_judging_them
     passed, measured = linkage_target_verdict({"accuracy": _accuracy(cross_f1=0.9882, cross_precision=0.9991), "name_only_pairs": name_only})
     assert not passed
     assert measured["cross_f1_ceiling"] == 0.9935 and measured["dup_recall_ceiling_asc"] == 0.9598 and measured["dup_recall_ceiling_mh"] == 0.98828
+    assert measured["targets_above_ceiling"] == "cross_f1, dup_recall_asc"
     # Ceilings are not judged: a run meeting every target passes beside them.
-    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "name_only_pairs": name_only})
-    assert passed and "cross_f1_ceiling" in measured
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "name_only_pairs": name_only.head(0)})
+    assert passed and "cross_f1_ceiling" not in measured and "targets_above_ceiling" not in measured
+    reachable = name_only.with_columns(pl.lit(1.0).alias("recall_ceiling"))
+    passed, measured = linkage_target_verdict({"accuracy": _accuracy(), "name_only_pairs": reachable})
+    assert passed and measured["targets_above_ceiling"] == "none"
 
 
 def test_verdict_says_when_nothing_is_measurable():
