@@ -41,6 +41,11 @@ def test_a_placeholder_split_over_both_name_fields_is_no_name_in_either_spine():
     sp = build_asc_spine(stg).sort("source_person_id")
     assert sp["forename"].to_list() == [None, "KNOT"] and sp["surname"].to_list() == [None, "KNOWN"]
     assert sp["forename_nick"][0] is None and sp["surname_parts"][0] is None and sp["forename_other"][0] is None
+    # A person recorded by name once and as NOT KNOWN on a later row keeps the name.
+    named_first = pl.DataFrame([_ev("P3", "2024-Q1", D(2024, 1, 1), fn="Ann", sn="Lee"), _ev("P3", "2024-Q2", D(2024, 4, 1), fn="Not", sn="Known ")],
+                               schema_overrides={"date_of_death": pl.Date})
+    p3 = build_asc_spine(named_first).row(0, named=True)
+    assert (p3["forename"], p3["surname"]) == ("ANN", "LEE")
     pts = pl.DataFrame({"patient_id": ["M1"], "nhs_number": [None], "forename": ["NOT"], "surname": ["KNOWN"], "date_of_birth": [D(1960, 1, 5)],
                         "gender": ["2"], "ethnic_category": ["N"], "postcode": ["SE5 8AZ"], "date_of_death": [None]},
                        schema_overrides={"nhs_number": pl.String, "date_of_death": pl.Date})
