@@ -237,15 +237,17 @@ def run_isolated(fn, *args) -> dict:
 def score(work: Path, name: str, truth: pl.DataFrame) -> dict:
     from asc_linkage.core.quality import (cross_pair_evidence_by_group, name_only_summary, pairwise_scores, recall_by_evidence,
                                           recall_by_group, true_pair_evidence)
-    from asc_linkage.core.reporting import recall_gap
+    from asc_linkage.core.reporting import name_only_ceilings, recall_gap
 
     km = pl.read_parquet(work / f"key_map_{name}.out.parquet")
     sc = pairwise_scores(km, truth)
     sa, sm = pl.read_parquet(work / "asc_spine.parquet"), pl.read_parquet(work / "mh_spine.parquet")
     persons = pl.concat([sa.select("source", "source_person_id", "ethnic_group"), sm.select("source", "source_person_id", "ethnic_group")])
     pairs = true_pair_evidence(km, truth, sa, sm)
-    sc["name_only"] = {k: (n, linked, rec) for k, n, linked, rec in
-                       name_only_summary(pairs).select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs").iter_rows()}
+    name_only = name_only_summary(pairs)
+    sc["name_only"] = {k: (n, linked, rec, ceiling) for k, n, linked, rec, ceiling in
+                       name_only.select("kind", "name_only_pairs", "name_only_linked", "recall_other_pairs", "recall_ceiling").iter_rows()}
+    sc["ceilings"] = name_only_ceilings(name_only, sc["cross_precision"])
     for evidence, key in (("dob_evidence", "recall_by_dob_evidence"), ("name_agreement", "recall_by_name_agreement")):
         sc[key] = [(k, ev, n, linked, round(rec, 4)) for k, ev, n, linked, rec in
                    recall_by_evidence(pairs, evidence).select("kind", evidence, "true_pairs", "linked_pairs", "recall").iter_rows()]
@@ -305,18 +307,16 @@ def main() -> None:
         print(f"duplicates    ASC recall {sc['dup_asc_recall']:.4f} precision {sc['dup_asc_precision']:.4f} (pairs {sc['dup_asc_true_pairs']})"
               f" | MH recall {sc['dup_mh_recall']:.4f} precision {sc['dup_mh_precision']:.4f} (pairs {sc['dup_mh_true_pairs']})")
         for kind, label in (("cross", "cross-system"), ("asc", "ASC duplicates"), ("mh", "MH duplicates")):
-            n, linked, rec_other = sc["name_only"].get(kind, (0, 0, None))
+            n, linked, rec_other, ceiling = sc["name_only"].get(kind, (0, 0, None, None))
             total = sc[f"{'cross' if kind == 'cross' else 'dup_' + kind}_true_pairs"]
             print(f"name-only true pairs ({label}): {n} of {total}, {linked} linked;"
                   f" recall on the other pairs {rec_other if rec_other is None else round(rec_other, 4)}")
-            if total:
-                # The best recall reachable while name-only pairs stay as linked as now (linking more
-                # of them links namesakes: see the namesake line below): every other pair linked.
-                ceiling = (total - n + linked) / total
+            if ceiling is not None:
+                # Every other pair linked, the name-only ones as now (linking more of them links
+                # namesakes: see the namesake line below).
                 line = f"  recall ceiling without more name-only links ({label}): {ceiling:.4f}"
                 if kind == "cross":
-                    p_now = sc["cross_precision"]
-                    line += f"; F1 ceiling at this run's precision {2 * p_now * ceiling / (p_now + ceiling):.4f}"
+                    line += f"; F1 ceiling at this run's precision {sc['ceilings']['cross_f1_ceiling']:.4f}"
                 print(line)
         print("recall by date-of-birth evidence (kind, evidence, true pairs, linked, recall):", sc["recall_by_dob_evidence"])
         print("recall by name agreement (kind, agreement, true pairs, linked, recall):", sc["recall_by_name_agreement"])

@@ -66,7 +66,7 @@ def _full_evidence_spread(evidence_by_group: pl.DataFrame | None) -> float | Non
     return float(known["recall_full_evidence"].max() - known["recall_full_evidence"].min())
 
 
-def _ceilings(name_only: pl.DataFrame | None, precision: float) -> dict:
+def name_only_ceilings(name_only: pl.DataFrame | None, precision: float) -> dict:
     """What the name-only pairs leave reachable (`quality.name_only_summary`): cross-system F1 at
     the measured precision, and each system's duplicate recall."""
     if name_only is None or "recall_ceiling" not in name_only.columns:
@@ -100,7 +100,7 @@ def linkage_target_verdict(tables: dict[str, pl.DataFrame]) -> tuple[bool, dict]
             measured[f"dup_recall_{system}"] = scores[f"dup_{system}_recall"]
             judged.append(measured[f"dup_recall_{system}"] >= LINKAGE_TARGETS["dup_recall"])
     # Reported, not judged: a target above its ceiling cannot be met on these records.
-    ceilings = _ceilings(tables.get("name_only_pairs"), measured["cross_precision"])
+    ceilings = name_only_ceilings(tables.get("name_only_pairs"), measured["cross_precision"])
     measured |= ceilings
     above = [name for name, ceiling, target in (("cross_f1", "cross_f1_ceiling", LINKAGE_TARGETS["cross_f1"]),
                                                 ("dup_recall_asc", "dup_recall_ceiling_asc", LINKAGE_TARGETS["dup_recall"]),
