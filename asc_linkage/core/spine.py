@@ -190,7 +190,7 @@ def _pick_clean_values(per: pl.DataFrame, rows: pl.DataFrame, as_of: dt.date | N
     rows = rows.join(several.select(person), on=person, how="semi").select(person, *_ASC_PICKED_COLUMNS).with_row_index("_pos")
     # A placeholder split over the two name fields (NOT + KNOWN) is no name on its row, so a real
     # name on another row wins (`_standardise` nulls it where the person has no other).
-    split = s.placeholder_full_name(*(pl.col(c).cast(pl.String).str.strip_chars().str.to_uppercase() for c in ("first_name", "last_name")))
+    split = s.placeholder_full_name(*(s.clean_name_text(c) for c in ("first_name", "last_name")))
     rows = rows.with_columns(pl.when(split).then(None).otherwise(pl.col(c)).alias(c) for c in ("first_name", "last_name"))
     for column in _ASC_PICKED_COLUMNS:
         values = rows.select(pl.col(column).drop_nulls().unique())
