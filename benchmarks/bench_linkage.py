@@ -137,7 +137,7 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     """The last quarter as a real next quarter: starts from the previous quarter's stored state
     (staged events, spines, link inputs, scored pairs, model, key map) and the new drop only."""
     from asc_linkage.core.linkage import link_persons
-    from asc_linkage.core.spine import build_asc_spine_incremental, build_mh_spine_incremental
+    from asc_linkage.core.spine import ASC_EVIDENCE_COLUMNS, build_asc_spine_incremental, build_mh_spine_incremental
     from asc_linkage.core.staging import stage_asc_events_incremental
     from asc_linkage.core.tokens import make_link_tokens
 
@@ -154,7 +154,11 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     touched = new_drop["la_person_unique_identifier"].unique()
     del new_drop
     prev_sa = _read(p, "asc_spine")
-    sa, _ = build_asc_spine_incremental(prev_sa, stg, touched, ref_pc, ref_imd)
+    # The evidence columns of last quarter's staged events, as the spine asset reads them.
+    held = pl.read_parquet_schema(p / "stg_asc_events.parquet")
+    prev_evidence = pl.read_parquet(p / "stg_asc_events.parquet", columns=[c for c in ASC_EVIDENCE_COLUMNS if c in held])
+    sa, _ = build_asc_spine_incremental(prev_sa, stg, touched, ref_pc, ref_imd, previous_stg_events=prev_evidence)
+    del prev_evidence
     del stg
     prev_sm = _read(p, "mh_spine")
     prev_snapshot = tuple(_read(p, t) for t in ("mh_patients", "mh_addresses", "mh_referrals"))

@@ -379,10 +379,16 @@ class VersionedStore:
     # ------------------------------------------------------------------ read
 
     def read(
-        self, zone: str, table: str, quarter: str | None = None, version: int | None = None
+        self, zone: str, table: str, quarter: str | None = None, version: int | None = None,
+        columns: list[str] | None = None,
     ) -> pl.DataFrame:
-        """Latest version of the latest quarter; latest of ``quarter``; or exactly ``version``."""
-        return pl.read_parquet(self.resolve(zone, table, quarter, version).path)
+        """Latest version of the latest quarter; latest of ``quarter``; or exactly ``version``.
+        With ``columns``, only those of them the table holds."""
+        path = self.resolve(zone, table, quarter, version).path
+        if columns is not None:
+            held = pl.read_parquet_schema(path)
+            columns = [c for c in columns if c in held]
+        return pl.read_parquet(path, columns=columns)
 
     def read_all_quarters(
         self, zone: str, table: str, up_to: str | None = None

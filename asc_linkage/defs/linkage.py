@@ -47,13 +47,13 @@ def _scalar_stats(stats: dict) -> dict:
     return {f"linkage/{k}": v for k, v in stats.items() if isinstance(v, (int, float, str, bool))}
 
 
-def _previous(home: HomeResource, zone: str, table: str, quarter: str) -> pl.DataFrame | None:
-    """The same table for the quarter before, if it was ever materialised."""
+def _previous(home: HomeResource, zone: str, table: str, quarter: str, columns: list[str] | None = None) -> pl.DataFrame | None:
+    """The same table for the quarter before (only `columns`, if given), if it was ever materialised."""
     store = home.store()
     before = previous_quarter(quarter)
     if before not in store.quarters(zone, table):
         return None
-    return store.read(zone, table, quarter=before)
+    return store.read(zone, table, quarter=before, columns=columns)
 
 
 def _previous_if_fresh(home: HomeResource, table: str, quarter: str, built_from: list[str]) -> pl.DataFrame | None:
@@ -108,13 +108,17 @@ def asc_client_spine(context: dg.AssetExecutionContext, home: HomeResource, stg_
     quarter = context.partition_key
     previous = _previous_if_fresh(home, "asc_client_spine", quarter, ["stg_asc_events", "raw_ref_postcode_lsoa", "raw_ref_lsoa_imd"])
     refs = (raw_ref_postcode_lsoa, raw_ref_lsoa_imd)
-    if previous is not None:  # only persons this drop carries are rebuilt (the new drop's events won)
+    if previous is not None:  # only persons whose evidence this drop changed are rebuilt
         touched = stg_asc_events.filter(pl.col("_quarter") == quarter)["la_person_unique_identifier"].unique()
-        built, rebuilt = spine.build_asc_spine_incremental(previous, stg_asc_events, touched, *refs, as_of=quarter_end(quarter))
+        # The spine was built after last quarter's staged events (`_previous_if_fresh`): from them.
+        previous_events = _previous(home, IDENTIFIABLE, "stg_asc_events", quarter, columns=spine.ASC_EVIDENCE_COLUMNS)
+        built, rebuilt = spine.build_asc_spine_incremental(previous, stg_asc_events, touched, *refs, as_of=quarter_end(quarter),
+                                                           previous_stg_events=previous_events)
     else:
         built = spine.build_asc_spine(stg_asc_events, *refs, as_of=quarter_end(quarter))
-        rebuilt = built.height
-    yield dg.Output(built, metadata=rows_metadata(built, persons_rebuilt=rebuilt, **_spine_counts(built)))
+        rebuilt, touched = built.height, None
+    drop = {} if touched is None else {"persons_in_drop": touched.len()}
+    yield dg.Output(built, metadata=rows_metadata(built, persons_rebuilt=rebuilt, **drop, **_spine_counts(built)))
     yield gx_check_result(home.resolved.root, IDENTIFIABLE, "asc_client_spine", built, spine_suite())
 
 

@@ -220,3 +220,55 @@ def test_asc_postcode_history_holds_postcodes_of_earlier_submissions_of_an_event
     assert stg.height == 1 and stg["postcode"].to_list() == ["SW9 7AA"]
     p1 = build_asc_spine(stg).row(0, named=True)
     assert p1["postcode"] == "SW9 7AA" and p1["postcode_history"] == ["SE5 8AZ", "SW9 7AA"]
+
+
+def _drop_row(pid, q, ref, start, **kw):
+    end = {"2024-Q1": D(2024, 3, 31), "2024-Q2": D(2024, 6, 30)}[q]
+    return {**_ev(pid, q, start, **kw), "la_code": "210", "event_type": "Service", "event_reference": ref,
+            "event_end_date": None, "client_type": "Service user", "service_type": "Long term support: Community",
+            "service_component": "Day support", "event_outcome": None, "request_route_of_access": None,
+            "assessment_type": None, "reporting_period_end_date": end}
+
+
+def test_incremental_asc_spine_rebuilds_only_persons_whose_evidence_changed():
+    """With last quarter's staged events, a person the drop carries with the same identifiers on
+    every row keeps last quarter's row (event count and first contact brought up to date); a
+    changed value on a resubmitted event, a new event that differs, or a second postcode for one
+    event in the drop makes a rebuild. Always equal to a full rebuild."""
+    from asc_linkage.core.spine import asc_persons_with_new_evidence, build_asc_spine_incremental
+    from asc_linkage.core.staging import stage_asc_events, stage_asc_events_incremental
+
+    schema = {"date_of_death": pl.Date, "event_end_date": pl.Date, "nhs_number": pl.String}
+    q1 = pl.DataFrame([
+        _drop_row("STEADY", "2024-Q1", "E1", D(2024, 2, 1)),
+        _drop_row("RESUBMITTED", "2024-Q1", "E2", D(2024, 2, 1), fn="Ann", sn="Lee", nhs=None),
+        _drop_row("NEW_EVENT", "2024-Q1", "E3", D(2024, 2, 1), fn="Bo", sn="Ray", nhs=None),
+        _drop_row("TWO_POSTCODES", "2024-Q1", "E4", D(2024, 2, 1), fn="Cy", sn="Dee", nhs=None, pc="SE5 9BB"),
+        _drop_row("UNTOUCHED", "2024-Q1", "E5", D(2024, 2, 1), fn="Di", sn="Eve", nhs=None),
+    ], schema_overrides=schema)
+    q2 = pl.DataFrame([
+        _drop_row("STEADY", "2024-Q2", "E1", D(2024, 2, 1)),  # the same event again
+        _drop_row("STEADY", "2024-Q2", "E6", D(2023, 12, 1)),  # an earlier event: first contact moves
+        _drop_row("RESUBMITTED", "2024-Q2", "E2", D(2024, 2, 1), fn="Anne", sn="Lee", nhs=None),  # every row now says Anne
+        _drop_row("NEW_EVENT", "2024-Q2", "E7", D(2024, 5, 1), fn="Bo", sn="Ray", nhs=None, pc="SW9 7AA"),
+        # The kept row (the later one) has last quarter's postcode; the other, seen too, does not.
+        _drop_row("TWO_POSTCODES", "2024-Q2", "E8", D(2024, 5, 1), fn="Cy", sn="Dee", nhs=None, pc="E1 6AN"),
+        {**_drop_row("TWO_POSTCODES", "2024-Q2", "E8", D(2024, 5, 1), fn="Cy", sn="Dee", nhs=None, pc="SE5 9BB"), "_row_number": 2},
+    ], schema_overrides=schema)
+    before = stage_asc_events(q1)
+    after = stage_asc_events_incremental(before, q2)
+    previous = build_asc_spine(before, as_of=D(2024, 3, 31))
+    touched = q2["la_person_unique_identifier"].unique()
+    assert sorted(asc_persons_with_new_evidence(before, after, touched).to_list()) == ["NEW_EVENT", "RESUBMITTED", "TWO_POSTCODES"]
+
+    full = build_asc_spine(after, as_of=D(2024, 6, 30))
+    incremental, rebuilt = build_asc_spine_incremental(previous, after, touched, as_of=D(2024, 6, 30), previous_stg_events=before)
+    assert rebuilt == 3
+    assert incremental.equals(full)
+    steady = incremental.filter(pl.col("source_person_id") == "STEADY").row(0, named=True)
+    assert steady["n_source_rows"] == 2 and steady["first_contact_date"] == D(2023, 12, 1)
+    assert full.filter(pl.col("source_person_id") == "RESUBMITTED")["forename"].to_list() == ["ANNE"]
+    assert full.filter(pl.col("source_person_id") == "TWO_POSTCODES")["postcode_history"].to_list() == [["E1 6AN", "SE5 9BB"]]
+    # Without last quarter's events every person the drop carries is rebuilt, to the same spine.
+    everyone, rebuilt_all = build_asc_spine_incremental(previous, after, touched, as_of=D(2024, 6, 30))
+    assert rebuilt_all == 4 and everyone.equals(full)
