@@ -86,6 +86,9 @@ def _dice(name: str) -> str:
 #: Forename and surname each equal to the other record's other name (the full name swapped), the
 #: records' forenames differing (JAMES JAMES is not a swap).
 FULL_NAME_SWAPPED = '"fn_l" = "sn_r" AND "sn_l" = "fn_r" AND "fn_l" <> "fn_r"'
+#: The same by sound (Soundex): swapped and spelled differently, as a name transliterated one way
+#: in one system and another way in the other (MAHMOUD ABDIRASHID, ABDIRESHID MOHAMUD).
+FULL_NAME_SWAPPED_BY_SOUND = '"fn_sdx_l" = "sn_sdx_r" AND "sn_sdx_l" = "fn_sdx_r" AND "fn_sdx_l" <> "fn_sdx_r"'
 
 
 def comparisons(mode: str) -> list[dict]:
@@ -119,6 +122,7 @@ def comparisons(mode: str) -> list[dict]:
                 # persons), and swapped duplicates with an exact DOB but a new address fell below
                 # the threshold. The surname comparison counts a full swap as no evidence.
                 _lvl(FULL_NAME_SWAPPED, "full name swapped with surname"),
+                _lvl(FULL_NAME_SWAPPED_BY_SOUND, "full name swapped with surname, alike in sound"),
                 _lvl('"fn_nick_l" = "fn_nick_r"', "nickname group"),
                 fn_fuzzy,
                 _lvl('"fn_l" = "sn_r" OR "fn_r" = "sn_l"', "swapped with surname"),
@@ -132,8 +136,8 @@ def comparisons(mode: str) -> list[dict]:
             "output_column_name": "surname",
             "comparison_description": "surname",
             "comparison_levels": [
-                _lvl(f'"sn_l" IS NULL OR "sn_r" IS NULL OR ({FULL_NAME_SWAPPED})', "null, or full name swapped (weighed by forename)",
-                     is_null_level=True),
+                _lvl(f'"sn_l" IS NULL OR "sn_r" IS NULL OR ({FULL_NAME_SWAPPED}) OR ({FULL_NAME_SWAPPED_BY_SOUND})',
+                     "null, or full name swapped (weighed by forename)", is_null_level=True),
                 _lvl('"sn_l" = "sn_r"', "exact", tf_adjustment_column="sn", tf_adjustment_weight=1.0),
                 _lvl('"sn_l" = "fn_r" OR "sn_r" = "fn_l"', "swapped with forename"),
                 _lvl(f'{_overlap("sn_parts", "sn_parts")}', "shares a surname part"),
@@ -557,29 +561,39 @@ def _exact_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
 
 
 def _full_swap_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
-    """u of the forename's full-swap level, exactly: the chance that two records with a forename
-    are (A, B) and (B, A). Random sampling almost never draws such a pair (none in 500,000 at
-    200,000 persons), and a level without u weighs nothing. The other levels below exact share
-    the rest in their sampled proportions."""
+    """u of the forename's two full-swap levels, exactly: the chance that two records with a
+    forename are (A, B) and (B, A), by spelling, and by sound but not by spelling. Random sampling
+    almost never draws such a pair (none in 500,000 at 200,000 persons), and a level without u
+    weighs nothing. The other levels below exact share the rest in their sampled proportions."""
     comp = next((c for c in model["comparisons"] if c.get("output_column_name") == "forename"), None)
     if comp is None:
         return
     levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-    swap = next((lv for lv in levels if lv.get("sql_condition") == FULL_NAME_SWAPPED), None)
-    if swap is None:
+    by_condition = {lv.get("sql_condition"): lv for lv in levels}
+    swaps = [by_condition.get(FULL_NAME_SWAPPED), by_condition.get(FULL_NAME_SWAPPED_BY_SOUND)]
+    if None in swaps:
         return
     n = df.select(pl.col("fn").is_not_null().sum()).item()
     if n < 2:
         return
-    names = df.select("fn", "sn").drop_nulls().filter(pl.col("fn") != pl.col("sn")).group_by("fn", "sn").len()
-    mirrored = names.join(names.rename({"fn": "sn", "sn": "fn", "len": "len_r"}), on=["fn", "sn"])
-    ordered_pairs = float(mirrored.select((pl.col("len").cast(pl.Float64) * pl.col("len_r")).sum()).item() or 0.0)
-    u_swap = max(ordered_pairs / (n * (n - 1)), 1e-12)
+    names = df.select("fn", "sn", "fn_sdx", "sn_sdx").drop_nulls(["fn", "sn"])
+
+    def mirrored(a: str, b: str, among: pl.DataFrame) -> float:
+        """Ordered record pairs with (a, b) on one and (b, a) on the other, a != b."""
+        groups = among.drop_nulls([a, b]).filter(pl.col(a) != pl.col(b)).group_by(a, b).len()
+        both = groups.join(groups.rename({a: b, b: a, "len": "len_r"}), on=[a, b])
+        return float(both.select((pl.col("len").cast(pl.Float64) * pl.col("len_r")).sum()).item() or 0.0)
+
+    by_spelling = mirrored("fn", "sn", names)
+    # Pairs swapped by spelling whose sounds also mirror are the spelling level's, not this one's.
+    by_sound = mirrored("fn_sdx", "sn_sdx", names) - mirrored("fn", "sn", names.filter(pl.col("fn_sdx") != pl.col("sn_sdx")))
+    u = [max(by_spelling / (n * (n - 1)), 1e-12), max(by_sound / (n * (n - 1)), 1e-12)]
     exact = levels[0]
-    others = [lv for lv in levels[1:] if lv is not swap and lv.get("u_probability") is not None]
+    others = [lv for lv in levels[1:] if all(lv is not w for w in swaps) and lv.get("u_probability") is not None]
     others_total = sum(lv["u_probability"] for lv in others)
-    room = 1 - (exact.get("u_probability") or 0.0) - u_swap
-    swap["u_probability"] = u_swap
+    room = 1 - (exact.get("u_probability") or 0.0) - sum(u)
+    for level, value in zip(swaps, u):
+        level["u_probability"] = value
     if others_total > 0 and room > 0:
         for lv in others:
             lv["u_probability"] = max(lv["u_probability"] * room / others_total, 1e-12)

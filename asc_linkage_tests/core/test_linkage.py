@@ -366,26 +366,30 @@ def test_a_model_of_another_design_is_not_reused(tokens_run, world):
 def test_a_full_name_swap_is_weighed_once_with_u_from_name_frequencies(tokens_run):
     """A forename and surname swapped together is one event: weighed by the forename comparison
     alone (the surname counts it as no evidence), its u the exact share of record pairs whose names
-    mirror each other (sampling almost never draws one, and a level with no u weighs nothing)."""
-    from asc_linkage.core.linkage import FULL_NAME_SWAPPED, _full_swap_u_from_frequencies
+    mirror each other, by spelling or else by sound (sampling almost never draws one, and a level
+    with no u weighs nothing)."""
+    from asc_linkage.core.linkage import FULL_NAME_SWAPPED, FULL_NAME_SWAPPED_BY_SOUND, _full_swap_u_from_frequencies
 
-    def forename_levels(u_exact, u_swap, u_other):
-        return {"comparisons": [{"output_column_name": "forename", "comparison_levels": [
-            {"sql_condition": "null", "is_null_level": True},
-            {"sql_condition": "exact", "u_probability": u_exact},
-            {"sql_condition": FULL_NAME_SWAPPED, "u_probability": u_swap},
-            {"sql_condition": "ELSE", "u_probability": u_other}]}]}
-
-    # Five records with a forename: (A, B) twice mirror (B, A) once, in 4 of the 20 ordered pairs.
-    df = pl.DataFrame({"fn": ["A", "A", "B", "C", "E"], "sn": ["B", "B", "A", "D", None]})
-    model = forename_levels(0.1, None, 0.9)
+    model = {"comparisons": [{"output_column_name": "forename", "comparison_levels": [
+        {"sql_condition": "null", "is_null_level": True},
+        {"sql_condition": "exact", "u_probability": 0.1},
+        {"sql_condition": FULL_NAME_SWAPPED, "u_probability": None},
+        {"sql_condition": FULL_NAME_SWAPPED_BY_SOUND, "u_probability": None},
+        {"sql_condition": "ELSE", "u_probability": 0.9}]}]}
+    # Seven records with a forename, 42 ordered pairs: (A, B) twice mirrors (B, A) once in 4 of
+    # them; by sound, (F, G) mirrors (G2, F2) in 2 more (the 4 spelled alike are not counted again).
+    df = pl.DataFrame({"fn": ["A", "A", "B", "C", "E", "F", "G2"], "sn": ["B", "B", "A", "D", None, "G", "F2"],
+                       "fn_sdx": ["a", "a", "b", "c", "e", "f", "g"], "sn_sdx": ["b", "b", "a", "d", None, "g", "f"]})
     _full_swap_u_from_frequencies(model, df)
     levels = model["comparisons"][0]["comparison_levels"]
-    assert levels[2]["u_probability"] == pytest.approx(4 / 20)
-    assert levels[3]["u_probability"] == pytest.approx(1 - 0.1 - 4 / 20)  # the rest, rescaled
+    assert levels[2]["u_probability"] == pytest.approx(4 / 42)
+    assert levels[3]["u_probability"] == pytest.approx(2 / 42)
+    assert levels[4]["u_probability"] == pytest.approx(1 - 0.1 - 6 / 42)  # the rest, rescaled
 
     trained = json.loads(tokens_run[2].model_settings_json)
     forename, surname = (next(c for c in trained["comparisons"] if c["output_column_name"] == name) for name in ("forename", "surname"))
     swap = next(lv for lv in forename["comparison_levels"] if lv["sql_condition"] == FULL_NAME_SWAPPED)
     assert swap["u_probability"] is not None and swap["m_probability"] / swap["u_probability"] > 100
-    assert FULL_NAME_SWAPPED in surname["comparison_levels"][0]["sql_condition"] and surname["comparison_levels"][0]["is_null_level"]
+    null_level = surname["comparison_levels"][0]
+    assert FULL_NAME_SWAPPED in null_level["sql_condition"] and FULL_NAME_SWAPPED_BY_SOUND in null_level["sql_condition"]
+    assert null_level["is_null_level"]
