@@ -548,7 +548,9 @@ def _exact_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
         u_exact = float(((counts * (counts - 1)).sum()) / (n * (n - 1)))
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
         exact, rest = levels[0], levels[1:]
-        if u_exact <= 0 or exact.get("u_probability") is None:
+        # Also where sampling drew no agreeing pair (u None): NHS numbers at 200,000 persons, where
+        # Splink's default u had weighed an agreeing number at 10 bits, not the 19 its frequency gives.
+        if u_exact <= 0:
             continue
         u_exact = max(u_exact, 1e-12)
         rest_total = sum(lv.get("u_probability") or 0.0 for lv in rest)

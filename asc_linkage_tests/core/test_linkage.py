@@ -393,3 +393,19 @@ def test_a_full_name_swap_is_weighed_once_with_u_from_name_frequencies(tokens_ru
     null_level = surname["comparison_levels"][0]
     assert FULL_NAME_SWAPPED in null_level["sql_condition"] and FULL_NAME_SWAPPED_BY_SOUND in null_level["sql_condition"]
     assert null_level["is_null_level"]
+
+
+def test_exact_u_comes_from_value_frequencies_also_where_sampling_saw_no_agreement():
+    """Sampling 500,000 random pairs at 200,000 persons drew no two records with one NHS number:
+    the exact level kept no u, and Splink's default weighed an agreeing number at 10 bits. The
+    frequencies give it: here 2 of the 12 ordered pairs of records with a number share one."""
+    from asc_linkage.core.linkage import _exact_u_from_frequencies
+
+    model = {"comparisons": [{"output_column_name": "nhs", "comparison_levels": [
+        {"sql_condition": "null", "is_null_level": True},
+        {"sql_condition": "exact"},  # no u: sampling drew no agreeing pair
+        {"sql_condition": "ELSE", "u_probability": 1.0}]}]}
+    _exact_u_from_frequencies(model, pl.DataFrame({"nhs": ["1", "1", "2", "3", None]}))
+    levels = model["comparisons"][0]["comparison_levels"]
+    assert levels[1]["u_probability"] == pytest.approx(2 / 12)
+    assert levels[2]["u_probability"] == pytest.approx(10 / 12)
