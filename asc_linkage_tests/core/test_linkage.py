@@ -409,3 +409,15 @@ def test_exact_u_comes_from_value_frequencies_also_where_sampling_saw_no_agreeme
     levels = model["comparisons"][0]["comparison_levels"]
     assert levels[1]["u_probability"] == pytest.approx(2 / 12)
     assert levels[2]["u_probability"] == pytest.approx(10 / 12)
+
+
+def test_records_of_two_systems_link_at_the_cross_system_threshold_and_of_one_system_at_the_higher_one():
+    from asc_linkage.core.linkage import CROSS_SYSTEM_THRESHOLD, WITHIN_SYSTEM_THRESHOLD
+
+    assert CROSS_SYSTEM_THRESHOLD < WITHIN_SYSTEM_THRESHOLD
+    between = (CROSS_SYSTEM_THRESHOLD + WITHIN_SYSTEM_THRESHOLD) / 2
+    # 0 (asc) ~ 1 (mh) between the two thresholds: linked. 2 (asc) ~ 3 (asc) as strongly: not
+    # linked, and not a merge the guard refused (a pair of one system below its threshold is no link).
+    edges = pl.DataFrame({"a": [0, 2], "b": [1, 3], "p": [between, between]})
+    labels, refused, bridged = _cluster(4, edges, ["asc", "mh", "asc", "asc"], CROSS_SYSTEM_THRESHOLD, WITHIN_SYSTEM_THRESHOLD)
+    assert labels == [0, 0, 2, 3] and refused == 0 and bridged == 0
