@@ -369,9 +369,11 @@ def _run_splink(df: pl.DataFrame, mode: str, previous_model: str | None, seed: i
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed, num_chunks=1 if u_pairs <= 5e6 else 10)
         # Exact-agreement levels: u is exactly the chance two random records share a value, known
         # from value frequencies over all records, where sampling sees rare values (NHS number,
-        # DOB) only a handful of times. The other levels keep their sampled shares of the rest.
+        # DOB) only a handful of times; so are the full-name swaps, which it almost never draws.
+        # The other levels keep their sampled shares of the rest.
         model = linker.misc.save_model_to_json()
         _exact_u_from_frequencies(model, df)
+        _full_swap_u_from_frequencies(model, df)
         linker = Linker([a, m], model, log_level=logging.ERROR, validate_settings=False)
         timings["u_sampling_s"] = round(time.perf_counter() - t0, 2)
         t1 = time.perf_counter()
@@ -547,19 +549,23 @@ def _exact_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
         counts = base.filter(pl.col(col).is_not_null()).group_by(col).len()["len"].cast(pl.Float64)
         u_exact = float(((counts * (counts - 1)).sum()) / (n * (n - 1)))
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        exact, rest = levels[0], levels[1:]
         # Also where sampling drew no agreeing pair (u None): NHS numbers at 200,000 persons, where
         # Splink's default u had weighed an agreeing number at 10 bits, not the 19 its frequency gives.
         if u_exact <= 0:
             continue
-        u_exact = max(u_exact, 1e-12)
-        rest_total = sum(lv.get("u_probability") or 0.0 for lv in rest)
-        exact["u_probability"] = u_exact
-        if rest_total > 0:
-            for lv in rest:
-                if lv.get("u_probability") is not None:
-                    lv["u_probability"] = max(lv["u_probability"] * (1 - u_exact) / rest_total, 1e-12)
-    _full_swap_u_from_frequencies(model, df)
+        levels[0]["u_probability"] = max(u_exact, 1e-12)
+        _share_the_rest(levels, [levels[0]])
+
+
+def _share_the_rest(levels: list[dict], fixed: list[dict]) -> None:
+    """Scale the sampled u of the `levels` not in `fixed` so that all of them sum to 1 again, each
+    keeping its share of the rest (a level without u keeps none)."""
+    others = [lv for lv in levels if all(lv is not f for f in fixed) and lv.get("u_probability") is not None]
+    others_total = sum(lv["u_probability"] for lv in others)
+    room = 1 - sum(f.get("u_probability") or 0.0 for f in fixed)
+    if others_total > 0:
+        for lv in others:
+            lv["u_probability"] = max(lv["u_probability"] * room / others_total, 1e-12)
 
 
 def _full_swap_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
@@ -589,16 +595,9 @@ def _full_swap_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
     by_spelling = mirrored("fn", "sn", names)
     # Pairs swapped by spelling whose sounds also mirror are the spelling level's, not this one's.
     by_sound = mirrored("fn_sdx", "sn_sdx", names) - mirrored("fn", "sn", names.filter(pl.col("fn_sdx") != pl.col("sn_sdx")))
-    u = [max(by_spelling / (n * (n - 1)), 1e-12), max(by_sound / (n * (n - 1)), 1e-12)]
-    exact = levels[0]
-    others = [lv for lv in levels[1:] if all(lv is not w for w in swaps) and lv.get("u_probability") is not None]
-    others_total = sum(lv["u_probability"] for lv in others)
-    room = 1 - (exact.get("u_probability") or 0.0) - sum(u)
-    for level, value in zip(swaps, u):
-        level["u_probability"] = value
-    if others_total > 0 and room > 0:
-        for lv in others:
-            lv["u_probability"] = max(lv["u_probability"] * room / others_total, 1e-12)
+    for level, pairs in zip(swaps, (by_spelling, by_sound)):
+        level["u_probability"] = max(pairs / (n * (n - 1)), 1e-12)
+    _share_the_rest(levels, [levels[0], *swaps])
 
 
 #: Match probability at which a council record and a trust record link. Chosen on generated data
