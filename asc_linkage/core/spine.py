@@ -204,6 +204,11 @@ def _pick_clean_values(per: pl.DataFrame, rows: pl.DataFrame, as_of: dt.date | N
     return per
 
 
+def _asc_event_counts() -> list[pl.Expr]:
+    """A council person's spine columns counted over their events (aggregations)."""
+    return [pl.col("event_start_date").min().alias("first_contact_date"), pl.len().cast(pl.Int64).alias("n_source_rows")]
+
+
 def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
     """Spine rows of the persons in `stg_events`, before shared NHS numbers and LSOA/IMD (both
     need the whole table)."""
@@ -236,8 +241,7 @@ def _asc_person_rows(stg_events: pl.DataFrame, as_of: dt.date | None) -> pl.Data
         pl.col("_pc_any").drop_nulls().unique().sort().alias("postcode_history"),
         pl.col("date_of_death").drop_nulls().max(),
         pl.col("lives_alone").drop_nulls().first(),
-        pl.col("event_start_date").min().alias("first_contact_date"),
-        pl.len().cast(pl.Int64).alias("n_source_rows"),
+        *_asc_event_counts(),
     )
     per = _pick_clean_values(per, df, as_of)
     if history is not None:
@@ -296,13 +300,8 @@ def build_asc_spine_incremental(
     inputs = stg_events.select(c for c in stg_events.columns if c in _ASC_SPINE_INPUTS)
     steady = touched.filter(~touched.is_in(redo.implode()))
     if steady.len():
-        counts = (inputs.filter(person.is_in(steady.implode()))
-                  .group_by(person.alias("source_person_id"))
-                  .agg(pl.col("event_start_date").min().alias("_first"), pl.len().cast(pl.Int64).alias("_rows")))
-        kept = kept.join(counts, on="source_person_id", how="left", maintain_order="left").with_columns(
-            pl.coalesce("_first", "first_contact_date").alias("first_contact_date"),
-            pl.coalesce("_rows", "n_source_rows").alias("n_source_rows"),
-        ).drop("_first", "_rows")
+        counts = inputs.filter(person.is_in(steady.implode())).group_by(person.alias("source_person_id")).agg(*_asc_event_counts())
+        kept = kept.update(counts, on="source_person_id", how="left")
     fresh = _asc_person_rows(inputs.filter(person.is_in(redo.implode())), as_of)
     return _kept_and_rebuilt(kept, fresh, ref_postcode_lsoa, ref_lsoa_imd)
 
