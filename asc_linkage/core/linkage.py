@@ -908,6 +908,10 @@ def link_persons(
     comp = km.group_by("research_person_id").agg(
         (pl.col("source") == "asc").sum().cast(pl.Int64).alias("na"), (pl.col("source") == "mh").sum().cast(pl.Int64).alias("nm")
     )
+    # Each edge at the threshold of its kind: a pair of one system below `within_threshold` is no link.
+    codes = np.asarray(source_codes)
+    same_system = codes[edges["a"].to_numpy()] == codes[edges["b"].to_numpy()]
+    n_edges_above = int((edges["p"].to_numpy() >= np.where(same_system, within_threshold, threshold)).sum())
     stats = {
         "n_asc_records": int((df["source"] == "asc").sum()),
         "n_mh_records": int((df["source"] == "mh").sum()),
@@ -918,7 +922,7 @@ def link_persons(
         "n_candidate_pairs_scored": prob_pairs.height,
         "n_records_rescored": model_df.height if rescore is None else rescore.len(),
         "n_pairs_carried_over": 0 if kept_pairs is None else kept_pairs.height,
-        "n_edges_above_threshold": int((edges["p"] >= threshold).sum()),
+        "n_edges_above_threshold": n_edges_above,
         "n_merges_refused_by_guard": refused,
         "n_merges_bridged": bridged,
         "n_research_persons": comp.height,
