@@ -139,6 +139,7 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     from asc_linkage.core.linkage import link_persons
     from asc_linkage.core.spine import ASC_EVIDENCE_COLUMNS, build_asc_spine_incremental, build_mh_spine_incremental
     from asc_linkage.core.staging import stage_asc_events_incremental
+    from asc_linkage.core.store import read_parquet_held
     from asc_linkage.core.tokens import make_link_tokens
 
     w, p = Path(work), Path(work_prev)
@@ -155,8 +156,7 @@ def step_next_quarter(work: str, work_prev: str, mode: str) -> dict:
     del new_drop
     prev_sa = _read(p, "asc_spine")
     # The evidence columns of last quarter's staged events, as the spine asset reads them.
-    held = pl.read_parquet_schema(p / "stg_asc_events.parquet")
-    prev_evidence = pl.read_parquet(p / "stg_asc_events.parquet", columns=[c for c in ASC_EVIDENCE_COLUMNS if c in held])
+    prev_evidence = read_parquet_held(p / "stg_asc_events.parquet", ASC_EVIDENCE_COLUMNS)
     sa, _ = build_asc_spine_incremental(prev_sa, stg, touched, ref_pc, ref_imd, previous_stg_events=prev_evidence)
     del prev_evidence
     del stg

@@ -191,6 +191,15 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
+def read_parquet_held(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
+    """A parquet file; with `columns`, only those of them the file holds (a table written before a
+    column existed has none of it)."""
+    if columns is not None:
+        held = pl.read_parquet_schema(path)
+        columns = [c for c in columns if c in held]
+    return pl.read_parquet(path, columns=columns)
+
+
 class VersionedStore:
     """Immutable, versioned parquet tables under ``<home>/<zone>/<table>/quarter=.../v=.../``."""
 
@@ -384,11 +393,7 @@ class VersionedStore:
     ) -> pl.DataFrame:
         """Latest version of the latest quarter; latest of ``quarter``; or exactly ``version``.
         With ``columns``, only those of them the table holds."""
-        path = self.resolve(zone, table, quarter, version).path
-        if columns is not None:
-            held = pl.read_parquet_schema(path)
-            columns = [c for c in columns if c in held]
-        return pl.read_parquet(path, columns=columns)
+        return read_parquet_held(self.resolve(zone, table, quarter, version).path, columns)
 
     def read_all_quarters(
         self, zone: str, table: str, up_to: str | None = None
