@@ -421,3 +421,41 @@ def test_records_of_two_systems_link_at_the_cross_system_threshold_and_of_one_sy
     edges = pl.DataFrame({"a": [0, 2], "b": [1, 3], "p": [between, between]})
     labels, refused, bridged = _cluster(4, edges, ["asc", "mh", "asc", "asc"], CROSS_SYSTEM_THRESHOLD, WITHIN_SYSTEM_THRESHOLD)
     assert labels == [0, 0, 2, 3] and refused == 0 and bridged == 0
+
+
+def _candidate_pairs(records: list[dict]) -> set[tuple[int, int]]:
+    """The (smaller, larger) unique_id pairs the blocking rules make, as Splink would: one
+    orientation of each pair, left id below right id."""
+    import duckdb
+
+    from asc_linkage.core.linkage import BLOCKING_EXTRA, BLOCKING_RULES
+
+    columns = sorted({*FEATURES, *BLOCKING_EXTRA, "dob_m", "dob_d"} - set(BLOOM_COLUMNS))
+    frame = pl.DataFrame([{c: r.get(c) for c in columns} | {"unique_id": r["unique_id"]} for r in records],
+                         schema={**{c: pl.String for c in columns}, "unique_id": pl.Int64})
+    con = duckdb.connect()
+    con.register("records", frame.to_arrow())
+    rules = " OR ".join(f"({rule})" for rule in BLOCKING_RULES)
+    rows = con.execute(f"SELECT l.unique_id, r.unique_id FROM records l JOIN records r ON l.unique_id < r.unique_id AND ({rules})").fetchall()
+    return set(rows)
+
+
+@pytest.mark.parametrize("first", [0, 1])
+def test_blocking_finds_a_swap_with_a_misspelt_name_in_either_id_order(first):
+    """SOLEDA JIMENEZ and JIMENEZ SOLEDAD, born the same day: only one name's sound agrees across
+    the swap, and Splink keeps one orientation of a pair, so both orientations need a rule."""
+    soleda = {"fn_sdx": "S430", "sn_sdx": "J552", "dob": "1946-11-20"}
+    jimenez = {"fn_sdx": "J552", "sn_sdx": "S433", "dob": "1946-11-20"}
+    records = [soleda | {"unique_id": first}, jimenez | {"unique_id": 1 - first}]
+    assert _candidate_pairs(records) == {(0, 1)}
+
+
+def test_blocking_finds_a_mistyped_birth_year_without_a_postcode():
+    """Same full name, same day and month, the year a digit off, no postcode on one side and no
+    NHS number: a candidate by name and birthday; a namesake with another birthday is not."""
+    walker = {"names_sorted": "DUDLEY WALKER", "dob_m": "08", "dob_d": "20"}
+    records = [walker | {"unique_id": 0, "dob": "1948-08-20", "dob_y": "1948", "pc": "SE27 1YY", "pc_district": "SE27"},
+               walker | {"unique_id": 1, "dob": "1947-08-20", "dob_y": "1947"},
+               {"unique_id": 2, "names_sorted": "DUDLEY WALKER", "dob": "1948-03-02", "dob_y": "1948", "dob_m": "03",
+                "dob_d": "02", "pc_district": "SW9"}]
+    assert _candidate_pairs(records) == {(0, 1), (0, 2)}  # 0 ~ 2: same name and birth year (another rule)
