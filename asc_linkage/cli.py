@@ -37,7 +37,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     summary = generate(
         Path(args.out), persons=args.persons, seed=args.seed,
-        quarters=_parse_quarters(args.quarters), progress=not args.quiet,
+        quarters=_parse_quarters(args.quarters), progress=not args.quiet, without=frozenset(args.without or ()),
     )
     print(f"wrote synthetic landing zone to {Path(args.out) / 'landing'} "
           f"and ground truth to {Path(args.out) / 'ground_truth'}")
@@ -273,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=42)
     synth.add_argument("--quarters", default=DEMO_QUARTERS, help="FIRST:LAST, e.g. 2023-Q3:2025-Q2")
     synth.add_argument("--quiet", action="store_true", help="no progress bar")
+    # Names checked by the generator (`synth.OPTIONAL_RECORD_CLASSES`): importing it here would load
+    # numpy and polars for every command.
+    synth.add_argument("--without", action="append", metavar="CLASS",
+                       help="sparse-records or second-identities: leave out contact-only records, or second"
+                            " genuine identities held by one system only (repeatable); both are kept by default")
     synth.set_defaults(func=cmd_synth)
 
     run = sub.add_parser("run", help="materialise every asset for the complete drops of a landing zone")

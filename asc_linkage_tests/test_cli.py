@@ -394,3 +394,14 @@ def test_demo_says_where_outputs_are(demo_output):
         assert str(home / zone) in out, f"demo does not say where the {zone} zone is"
     assert f"asc-linkage ui --home {home}" in out, "demo does not say how to open the web UI"
     assert f"demo secret: generated at {home / 'identifiable' / 'demo_secret'}" in out
+
+
+def test_synth_leaves_out_the_record_classes_it_is_told_and_refuses_unknown_ones(tmp_path):
+    out = tmp_path / "plain"
+    result = run_cli("synth", "--out", str(out), "--persons", "300", "--quarters", f"{SYNTH_QUARTER}:{SYNTH_QUARTER}",
+                     "--quiet", "--without", "sparse-records", "--without", "second-identities")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (out / "ground_truth" / "truth.csv").exists()
+    refused = run_cli("synth", "--out", str(tmp_path / "x"), "--persons", "300", "--quiet", "--without", "typos")
+    line = assert_one_line_fault(refused, tmp_path / "x", ["unknown record class", "typos", "sparse-records"])
+    assert not (tmp_path / "x").exists(), line

@@ -34,10 +34,10 @@ SECRET = b"bench-linkage-secret"
 # Data
 # ---------------------------------------------------------------------------------------------
 
-def generate(out: Path, persons: int, seed: int) -> None:
+def generate(out: Path, persons: int, seed: int, without: frozenset[str] = frozenset()) -> None:
     from asc_linkage.core.synth import generate as synth_generate
 
-    synth_generate(out, persons=persons, seed=seed, progress=False)
+    synth_generate(out, persons=persons, seed=seed, progress=False, without=without)
 
 
 def load_raw(data: Path, work: Path, upto: str | None = None) -> str:
@@ -279,6 +279,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", type=Path, help="an existing synth output folder (landing/ + ground_truth/)")
     ap.add_argument("--work", type=Path)
+    ap.add_argument("--without", action="append", default=[], metavar="CLASS",
+                    help="generated data only: leave out sparse-records or second-identities (synth --without)")
     ap.add_argument("--skip-trusted", action="store_true")
     ap.add_argument("--skip-plain", action="store_true")
     ap.add_argument("--repeat", type=int, default=1,
@@ -291,7 +293,7 @@ def main() -> None:
     if data is None:
         data = work / "synth"
         t = time.perf_counter()
-        generate(data, args.persons, args.seed)
+        generate(data, args.persons, args.seed, frozenset(args.without))
         print(f"generated {args.persons} persons in {time.perf_counter() - t:.1f}s -> {data}")
     last = load_raw(data, work)
     truth = pl.read_csv(data / "ground_truth" / "truth.csv", schema_overrides={"source_person_id": pl.String, "true_person_id": pl.String})

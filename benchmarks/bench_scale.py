@@ -135,7 +135,7 @@ def relabel_postcode(col: str, areas: dict[str, str], index: int) -> pl.Expr:
             .otherwise(pl.lit(f"#{index:02d} ") + c).alias(col))
 
 
-def make_chunk(chunk_dir: str, persons: int, seed: int, index: int) -> dict:
+def make_chunk(chunk_dir: str, persons: int, seed: int, index: int, without: frozenset[str] = frozenset()) -> dict:
     """Generate one chunk (one drop), ingest what linkage reads, prefix its ids with the chunk number,
     and make it its own borough (chunk-specific postcode areas and LSOA codes)."""
     import asc_linkage.core.synth as synth
@@ -143,7 +143,7 @@ def make_chunk(chunk_dir: str, persons: int, seed: int, index: int) -> dict:
     d = Path(chunk_dir)
     d.mkdir(parents=True, exist_ok=True)
     raw = d / "synth"
-    synth.generate(raw, persons=persons, seed=seed, quarters=[QUARTER], progress=False)
+    synth.generate(raw, persons=persons, seed=seed, quarters=[QUARTER], progress=False, without=without)
     load_raw(raw, d)
     prefix = f"{index:02d}"  # ids within a synth run have a fixed width, so this is collision-free
     for table, cols in ID_COLUMNS.items():
@@ -259,14 +259,14 @@ def cross_true_pairs(truth: pl.DataFrame) -> int:
     return int((per["a"].cast(pl.Int64) * per["m"].cast(pl.Int64)).sum())
 
 
-def build_data(work: Path, side: int, seed: int, chunk: int) -> dict:
+def build_data(work: Path, side: int, seed: int, chunk: int, without: frozenset[str] = frozenset()) -> dict:
     """Generate ~`side` records on the smaller side (so each side holds at least about `side`) in
     chunks; returns persons, chunks, seconds, peak chunk RSS."""
     tmp = work / "chunks"
     shutil.rmtree(tmp, ignore_errors=True)
     t = time.perf_counter()
     sizes = [min(chunk, math.ceil(side / RECORDS_PER_PERSON))]
-    c0 = run_isolated(make_chunk, str(tmp / "c00"), sizes[0], seed, 0)
+    c0 = run_isolated(make_chunk, str(tmp / "c00"), sizes[0], seed, 0, without)
     # Size the rest from chunk 0's measured records per person.
     rest = round(side * sizes[0] / max(min(c0["asc"], c0["mh"]), 1)) - sizes[0]
     if rest >= 1000:
@@ -276,7 +276,7 @@ def build_data(work: Path, side: int, seed: int, chunk: int) -> dict:
         raise ValueError("more than 100 chunks: raise --chunk")
     rss, unmapped = [c0["rss_mb"]], 0
     for i, persons in enumerate(sizes[1:], start=1):
-        c = run_isolated(make_chunk, str(tmp / f"c{i:02d}"), persons, seed + i, i)
+        c = run_isolated(make_chunk, str(tmp / f"c{i:02d}"), persons, seed + i, i, without)
         rss.append(c["rss_mb"])
         unmapped += c["postcodes_unmapped"]
     dirs = [str(tmp / f"c{i:02d}") for i in range(len(sizes))]
@@ -303,6 +303,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="work folder; generated data found there is reused")
     ap.add_argument("--chunk", type=int, default=200_000, help="persons per generated chunk (~2.5 GB RSS at 200k)")
     ap.add_argument("--skip-plain", action="store_true")
+    ap.add_argument("--without", action="append", default=[], metavar="CLASS",
+                    help="leave out sparse-records or second-identities (synth --without); not checked on reused data")
     args = ap.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_scale_"))
@@ -310,7 +312,7 @@ def main() -> None:
     if all((work / f"{t}.parquet").exists() for t in (*LINK_TABLES, *REF_TABLES, "truth")):
         print(f"reusing data in {work}")
     else:
-        g = build_data(work, args.side, args.seed, args.chunk)
+        g = build_data(work, args.side, args.seed, args.chunk, frozenset(args.without))
         print(f"generated {g['persons']:,} persons in {g['chunks']} chunks in {g['seconds']:.1f}s"
               f" (peak chunk RSS {g['chunk_rss_mb']:.0f} MB, {g['nhs_remapped']} NHS numbers remapped,"
               f" {g['postcodes_unmapped']} postcodes not relabelled) -> {work}")

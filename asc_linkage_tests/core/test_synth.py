@@ -286,6 +286,46 @@ def test_identifier_error_rates_are_roughly_as_designed():
     assert asc.filter(pl.col("err_placeholder_name"))["forename"].is_in(["BABY", "UNKNOWN", "TEST", "NOT"]).all()
 
 
+def test_leaving_out_sparse_records_and_second_identities_changes_only_them():
+    from dataclasses import replace
+
+    from asc_linkage.core.synth.calendar import day_number, quarter_end
+    from asc_linkage.core.synth.geography import build_geography
+    from asc_linkage.core.synth.population import SimWindow, build_population
+
+    window = SimWindow(day_number(quarter_end("2020-Q3")), day_number(quarter_end("2025-Q2")), day_number(quarter_end("2022-Q3")))
+
+    def people(second_identities: bool) -> pl.DataFrame:
+        rng = np.random.default_rng(5)
+        return build_population(rng, 20000, build_geography(rng), window, second_identities=second_identities)
+
+    full, plain = people(True), people(False)
+    assert full["alt_in"].is_not_null().sum() > 500 and full["official_dob_in"].is_not_null().sum() > 20
+    assert plain["alt_in"].is_null().all() and plain["official_dob_in"].is_null().all()
+    # The same draws are made: every other column of every resident is as in the full data.
+    second = ["alt_in", "official_dob_in", "alt_forename", "alt_surname"]
+    assert plain.drop(second).equals(full.drop(second))
+
+    records = full.select("person_index").with_columns(record_id=pl.col("person_index").cast(pl.String), is_duplicate=pl.lit(False))
+    with_sparse = ids.record_identifiers(records, full, ids.ASC_RATES, np.random.default_rng(9), 20000, "asc")
+    without = ids.record_identifiers(records, full, replace(ids.ASC_RATES, sparse_record=0.0), np.random.default_rng(9), 20000, "asc")
+    sparse = with_sparse["err_sparse_record"]
+    assert sparse.sum() > 400 and not without["err_sparse_record"].any()
+    # Records that were not sparse are identical, but for which records carry a shared wrong number
+    # (drawn among records that have one); the sparse ones got their identifiers back.
+    untouched = ~sparse & ~with_sparse["err_nhs_shared"] & ~without["err_nhs_shared"]
+    assert untouched.sum() > 18000
+    assert without.filter(untouched).equals(with_sparse.filter(untouched))
+    assert without["err_nhs_shared"].sum() == with_sparse["err_nhs_shared"].sum()
+    assert without.filter(sparse)["nhs_number"].is_not_null().mean() > 0.7
+    assert with_sparse.filter(sparse)["nhs_number"].is_null().all()
+
+
+def test_an_unknown_record_class_to_leave_out_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown record class"):
+        generate(tmp_path, persons=100, without=frozenset({"typos"}))
+
+
 def test_same_seed_same_bytes_different_seed_different(tmp_path, synth):
     out, _ = synth
 

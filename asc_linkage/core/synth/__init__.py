@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -117,8 +117,24 @@ def _store(storer: ThreadPoolExecutor, seed: int, quarter: str, drop_dir: Path, 
     return storer.submit(writer.store_csv, payload, drop_dir / name, file_rows), added
 
 
+#: Record classes `generate(without=...)` can leave out, each a kind of pair no linkage can be
+#: expected to find: contact-only records (no NHS number, often no date of birth or postcode) and
+#: second genuine identities (another name, or an official 1 January birthday, in one system only).
+#: Neither is among the foundation issue's identifier errors; leaving them out gives data like that
+#: on which the linkage issue's targets were set (a plain Splink script: F1 0.996).
+OPTIONAL_RECORD_CLASSES = ("sparse-records", "second-identities")
+
+
 def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str] | None = None,
-             progress: bool = True) -> SynthSummary:
+             progress: bool = True, without: frozenset[str] = frozenset()) -> SynthSummary:
+    """`without`: names from `OPTIONAL_RECORD_CLASSES` to leave out. Every random draw is still made,
+    so the residents, their histories and every other error are those of the full data."""
+    unknown = set(without) - set(OPTIONAL_RECORD_CLASSES)
+    if unknown:
+        raise ValueError(f"unknown record class(es) {', '.join(sorted(unknown))}; known: {', '.join(OPTIONAL_RECORD_CLASSES)}")
+    asc_rates, mh_rates = ASC_RATES, MH_RATES
+    if "sparse-records" in without:
+        asc_rates, mh_rates = replace(ASC_RATES, sparse_record=0.0), replace(MH_RATES, sparse_record=0.0)
     started = time.perf_counter()
     out = Path(out)
     quarters = sorted(quarters or DEFAULT_QUARTERS)
@@ -137,7 +153,8 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
         bar.update(1)
 
     geography = build_geography(_rng(seed, "geography"))
-    population = build_population(_rng(seed, "population"), persons, geography, window)
+    population = build_population(_rng(seed, "population"), persons, geography, window,
+                                  second_identities="second-identities" not in without)
     step("population")
     mh_history = build_mh_history(_rng(seed, "mh_history"), population, window.start, window.end)
     step("mh history")
@@ -147,15 +164,15 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     asc_people = population.filter(pl.col("in_asc"))
     mh_people = population.filter(pl.col("in_mh"))
     asc_records = assign_record_ids(
-        duplicate_records(asc_people, ASC_RATES, _rng(seed, "asc_records"), "asc_entry_day", window.end),
+        duplicate_records(asc_people, asc_rates, _rng(seed, "asc_records"), "asc_entry_day", window.end),
         _rng(seed, "asc_ids"), "", 7)
     mh_records = assign_record_ids(
-        duplicate_records(mh_people, MH_RATES, _rng(seed, "mh_records"), "mh_entry_day", window.end),
+        duplicate_records(mh_people, mh_rates, _rng(seed, "mh_records"), "mh_entry_day", window.end),
         _rng(seed, "mh_ids"), "", 8)
     asc_identity = record_identifiers(asc_records.select("record_id", "person_index", "is_duplicate"), population,
-                                      ASC_RATES, _rng(seed, "asc_identifiers"), persons, "asc")
+                                      asc_rates, _rng(seed, "asc_identifiers"), persons, "asc")
     mh_identity = record_identifiers(mh_records.select("record_id", "person_index", "is_duplicate"), population,
-                                     MH_RATES, _rng(seed, "mh_identifiers"), persons, "mh")
+                                     mh_rates, _rng(seed, "mh_identifiers"), persons, "mh")
     step("identifiers")
     asc_events = writer.prepare_asc_events(asc_history.events, asc_records, asc_identity, asc_history.person_fields,
                                            population, _rng(seed, "asc_events"), window.visible_from)

@@ -172,7 +172,10 @@ def valid_nhs_numbers(rng: np.random.Generator, count: int) -> np.ndarray:
     return pl.Series("nhs_number", numbers).cast(pl.String).str.zfill(10)
 
 
-def build_population(rng: np.random.Generator, persons: int, geography: Geography, window: SimWindow) -> pl.DataFrame:
+def build_population(rng: np.random.Generator, persons: int, geography: Geography, window: SimWindow,
+                     second_identities: bool = True) -> pl.DataFrame:
+    """`second_identities=False`: nobody has a second genuine name or an official 1 January birthday
+    (the same draws are made, so everything else is as with them)."""
     n = persons
     profile = rng.choice(len(PROFILES), size=n, p=PROFILE_SHARES / PROFILE_SHARES.sum())
     in_asc, in_mh = IN_ASC[profile], IN_MH[profile]
@@ -277,7 +280,7 @@ def build_population(rng: np.random.Generator, persons: int, geography: Geograph
     # name in everyday use; and refugees' official 1 January birthdays. Which system has it is random.
     tradition_key = np.array(name_pools.TRADITION_NAMES, dtype=object)[surname_tradition]
     alt_share = np.array([ALTERNATE_IDENTITY_SHARE.get(t, 0.02) for t in name_pools.TRADITION_NAMES])[surname_tradition]
-    has_alt = rng.random(n) < alt_share
+    has_alt = (rng.random(n) < alt_share) & second_identities
     english = name_pools.TRADITION_NAMES.index("english")
     alt_kind_forename = np.isin(tradition_key, ["chinese", "west_african", "south_asian", "english", "irish", "caribbean", "european"])
     english_given = np.isin(tradition_key, ["chinese", "west_african"])
@@ -285,7 +288,7 @@ def build_population(rng: np.random.Generator, persons: int, geography: Geograph
     alt_surname_pos = _draw_names(rng, surname_tradition, surname_kind)
     alt_forename = pl.select(pl.when(pl.lit(pl.Series(has_alt & alt_kind_forename))).then(pl.lit(ALL_NAMES.gather(alt_forename_pos)))).to_series()
     alt_surname = pl.select(pl.when(pl.lit(pl.Series(has_alt & ~alt_kind_forename))).then(pl.lit(ALL_NAMES.gather(alt_surname_pos)))).to_series()
-    refugee_dob = np.isin(ETHNIC_KEYS[ethnic], ["black_african", "arab", "other", "asian_other"]) & (rng.random(n) < REFUGEE_DOB_SHARE)
+    refugee_dob = np.isin(ETHNIC_KEYS[ethnic], ["black_african", "arab", "other", "asian_other"]) & (rng.random(n) < REFUGEE_DOB_SHARE) & second_identities
     system_of_alt = np.where(rng.random(n) < 0.5, "asc", "mh").astype(object)
 
     return pl.DataFrame({
