@@ -402,6 +402,9 @@ def test_synth_leaves_out_the_record_classes_it_is_told_and_refuses_unknown_ones
                      "--quiet", "--without", "sparse-records", "--without", "second-identities")
     assert result.returncode == 0, result.stderr[-2000:]
     assert (out / "ground_truth" / "truth.csv").exists()
+    assert "left out: second-identities, sparse-records" in result.stdout
+    made = json.loads((out / "ground_truth" / "generation.json").read_text())
+    assert made["without"] == ["second-identities", "sparse-records"] and made["persons"] == 300
     refused = run_cli("synth", "--out", str(tmp_path / "x"), "--persons", "300", "--quiet", "--without", "typos")
     line = assert_one_line_fault(refused, tmp_path / "x", ["unknown record class", "typos", "sparse-records"])
     assert not (tmp_path / "x").exists(), line

@@ -12,6 +12,7 @@ ethnic group, wall time, peak RSS, the plain-Splink ratio, and the next-quarter 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import resource
 import statistics
@@ -298,7 +299,9 @@ def main() -> None:
     last = load_raw(data, work)
     truth = pl.read_csv(data / "ground_truth" / "truth.csv", schema_overrides={"source_person_id": pl.String, "true_person_id": pl.String})
     cld = pl.read_parquet(work / "cld_events.parquet")
-    print(f"data: quarter {last}, cld rows {cld.height}, truth records {truth.height}")
+    made = data / "ground_truth" / "generation.json"  # written by synth since 2026-12-07
+    left_out = ", ".join(json.loads(made.read_text())["without"]) if made.exists() else "unknown (no generation.json)"
+    print(f"data: quarter {last}, cld rows {cld.height}, truth records {truth.height}; record classes left out: {left_out or 'none'}")
 
     results = {}
     modes = ["tokens"] + ([] if args.skip_trusted else ["trusted"])

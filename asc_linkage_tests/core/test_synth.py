@@ -336,6 +336,8 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path, synth):
     generate(again, persons=PERSONS, seed=SEED, progress=False)
     assert checksums(again) == checksums(out)
     assert (again / "ground_truth" / "truth.csv").read_bytes() == (out / "ground_truth" / "truth.csv").read_bytes()
+    made = json.loads((out / "ground_truth" / "generation.json").read_text())
+    assert made == {"persons": PERSONS, "seed": SEED, "quarters": DEFAULT_QUARTERS, "without": []}
     other = tmp_path / "other"
     generate(other, persons=PERSONS, seed=SEED + 1, progress=False, quarters=DEFAULT_QUARTERS)
     assert checksums(other) != checksums(out)

@@ -46,6 +46,7 @@ byte-identical files.
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -87,6 +88,7 @@ class SynthSummary:
     seconds: float = 0.0
     # quarter -> landing file -> quarantine reason -> faulty rows added (see faults.py)
     faulty_rows: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    without: tuple[str, ...] = ()  # record classes left out (OPTIONAL_RECORD_CLASSES)
 
     @property
     def total_faulty_rows(self) -> int:
@@ -101,7 +103,8 @@ class SynthSummary:
         return (f"{self.persons:,} persons simulated: {self.asc_persons:,} in ASC ({self.asc_records:,} LA ids), "
                 f"{self.mh_persons:,} in MH ({self.mh_records:,} patient ids), {self.both_persons:,} in both; "
                 f"{len(self.quarters)} drops {span}, {self.total_rows:,} data rows "
-                f"({self.total_faulty_rows:,} faulty, for the ingest to quarantine), {self.seconds:.1f} s")
+                f"({self.total_faulty_rows:,} faulty, for the ingest to quarantine), {self.seconds:.1f} s"
+                + (f"; left out: {', '.join(self.without)}" if self.without else ""))
 
 
 def _rng(seed: int, component: str) -> np.random.Generator:
@@ -229,6 +232,9 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     truth = truth.select("true_person_id", "source", "source_person_id").sort("true_person_id", "source", "source_person_id", maintain_order=True)
     (out / "ground_truth").mkdir(parents=True, exist_ok=True)
     truth.write_csv(out / "ground_truth" / "truth.csv")
+    # What was generated, beside the truth, so a benchmark reusing the folder can say what data it scored.
+    (out / "ground_truth" / "generation.json").write_text(json.dumps(
+        {"persons": persons, "seed": seed, "quarters": quarters, "without": sorted(without)}, indent=2) + "\n")
     step("truth")
     bar.close()
 
@@ -237,5 +243,5 @@ def generate(out: Path, persons: int = 20000, seed: int = 42, quarters: list[str
     return SynthSummary(
         persons=persons, asc_persons=len(in_asc), mh_persons=len(in_mh), both_persons=len(in_asc & in_mh),
         asc_records=len(seen_asc), mh_records=len(seen_mh), quarters=quarters, rows=rows, faulty_rows=faulty,
-        seconds=round(time.perf_counter() - started, 2),
+        seconds=round(time.perf_counter() - started, 2), without=tuple(sorted(without)),
     )
