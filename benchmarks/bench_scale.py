@@ -41,6 +41,7 @@ the work folder `load_raw` would have written, plus truth.parquet.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import shutil
@@ -304,15 +305,21 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=200_000, help="persons per generated chunk (~2.5 GB RSS at 200k)")
     ap.add_argument("--skip-plain", action="store_true")
     ap.add_argument("--without", action="append", default=[], metavar="CLASS",
-                    help="leave out sparse-records or second-identities (synth --without); not checked on reused data")
+                    help="leave out sparse-records or second-identities (synth --without); reused data must match")
     args = ap.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_scale_"))
     work.mkdir(parents=True, exist_ok=True)
+    without = sorted(set(args.without))
+    made = work / "generation.json"  # what the reusable data was generated without
     if all((work / f"{t}.parquet").exists() for t in (*LINK_TABLES, *REF_TABLES, "truth")):
-        print(f"reusing data in {work}")
+        held = json.loads(made.read_text())["without"] if made.exists() else None
+        if held is not None and held != without:
+            sys.exit(f"bench_scale: {work} holds data generated without {held or 'nothing'}, not {without or 'nothing'}")
+        print(f"reusing data in {work}; record classes left out: {'unknown (no generation.json)' if held is None else ', '.join(held) or 'none'}")
     else:
-        g = build_data(work, args.side, args.seed, args.chunk, frozenset(args.without))
+        g = build_data(work, args.side, args.seed, args.chunk, frozenset(without))
+        made.write_text(json.dumps({"side": args.side, "seed": args.seed, "chunk": args.chunk, "without": without}) + "\n")
         print(f"generated {g['persons']:,} persons in {g['chunks']} chunks in {g['seconds']:.1f}s"
               f" (peak chunk RSS {g['chunk_rss_mb']:.0f} MB, {g['nhs_remapped']} NHS numbers remapped,"
               f" {g['postcodes_unmapped']} postcodes not relabelled) -> {work}")
