@@ -659,6 +659,29 @@ def bigrams(s: str) -> list[str]:
     return sorted({p[i : i + 2] for i in range(len(p) - 1)})
 
 
+#: Shortest name given a deletion neighbourhood: deleting a letter of a three-letter name leaves
+#: two, which many unrelated names share (ALI, ALY, ALA, ...).
+MIN_ONE_EDIT_LENGTH = 4
+
+
+def one_edit_keys_expr(col: str | pl.Expr) -> pl.Expr:
+    """A name's deletion neighbourhood as a sorted list (`one_edit_keys`); null for names shorter
+    than `MIN_ONE_EDIT_LENGTH`."""
+    e = pl.col(col) if isinstance(col, str) else col
+    return _map_distinct(e, one_edit_keys, pl.List(pl.String))
+
+
+def one_edit_keys(s: str) -> list[str] | None:
+    """The name and every string one letter shorter (its deletion neighbourhood). Two names share
+    a key when one letter was dropped, added or changed, or two neighbours swapped (JAMES/JAME,
+    KEMI/KEHI, MOHAMUD/MOHMAUD): the one-edit test, made by set overlap so it works on keyed
+    tokens, where bigram Dice is too strict for short names (one changed letter of a four-letter
+    name leaves Dice 0.6)."""
+    if len(s) < MIN_ONE_EDIT_LENGTH:
+        return None
+    return sorted({s, *(s[:i] + s[i + 1:] for i in range(len(s)))})
+
+
 # ---------------------------------------------------------------------------------------------
 # Date of birth, sex
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ FEATURES: dict[str, tuple[str, bool]] = {
     "sn_ph": ("ph", False),
     "fn_bg": ("bg", True),
     "sn_bg": ("bg", True),
+    "fn_edit": ("edit", True),
+    "sn_edit": ("edit", True),
     "dob": ("dob", False),
     "dob_swap": ("dob", False),
     "dob_y": ("dob_y", False),
@@ -51,6 +53,8 @@ FEATURES: dict[str, tuple[str, bool]] = {
     "pc_sector_hist": ("pcs", True),
     "sex": ("sex", False),
 }
+#: List features that are a function of one name feature (the list column -> that name).
+NAME_LISTS = {"fn_bg": "fn", "sn_bg": "sn", "fn_edit": "fn", "sn_edit": "sn"}
 #: Extra cleartext columns kept by the trusted mode only (string-similarity comparisons).
 TRUSTED_EXTRA = ["fn_text", "sn_text"]
 #: 128-bit Bloom filters (two Int64 words) of the bigram sets: Dice similarity on them is two
@@ -60,7 +64,8 @@ TRUSTED_EXTRA = ["fn_text", "sn_text"]
 BLOOMS = {"fn_bf1": ("fn_bg", 0), "fn_bf2": ("fn_bg", 1), "sn_bf1": ("sn_bg", 0), "sn_bf2": ("sn_bg", 1)}
 #: 64-bit Bloom filters of the sets compared for overlap: `(a & b) <> 0` is a cheap exact-negative
 #: prefilter in front of list_has_any (most random pairs share nothing).
-OVERLAP_BLOOMS = {"fn_all_bf": "fn_all", "sn_parts_bf": "sn_parts", "pc_hist_bf": "pc_hist", "pc_sector_hist_bf": "pc_sector_hist"}
+OVERLAP_BLOOMS = {"fn_all_bf": "fn_all", "sn_parts_bf": "sn_parts", "pc_hist_bf": "pc_hist", "pc_sector_hist_bf": "pc_sector_hist",
+                  "fn_edit_bf": "fn_edit", "sn_edit_bf": "sn_edit"}
 BLOOM_COLUMNS = [*BLOOMS, *OVERLAP_BLOOMS]
 #: Columns of a token table, in order.
 TOKEN_COLUMNS = ["source", "source_person_id", *FEATURES.keys(), *BLOOM_COLUMNS]
@@ -113,6 +118,8 @@ def link_features(spine: pl.DataFrame, blooms: bool = True) -> pl.DataFrame:
         s.phonetic_expr(sn).alias("sn_ph"),
         s.bigrams_expr(fn).alias("fn_bg"),
         s.bigrams_expr(sn).alias("sn_bg"),
+        s.one_edit_keys_expr(fn).alias("fn_edit"),
+        s.one_edit_keys_expr(sn).alias("sn_edit"),
         dob.cast(pl.String).alias("dob"),
         swapped.alias("dob_swap"),
         year.cast(pl.String).alias("dob_y"),
@@ -147,34 +154,62 @@ def add_blooms(df: pl.DataFrame, to_int: "callable") -> pl.DataFrame:
     """Add the BLOOM_COLUMNS from the list columns (`to_int` maps list elements to Int64)."""
     out = {}
     for name, src in OVERLAP_BLOOMS.items():
-        ex = pl.DataFrame({"_i": pl.int_range(df.height, eager=True), "v": df[src]}).explode("v").drop_nulls("v")
-        h = to_int(ex["v"]).cast(pl.Int64).to_numpy().astype(np.uint64) % np.uint64(64)
-        ex = ex.with_columns(pl.Series("b", np.left_shift(np.uint64(1), h), dtype=pl.UInt64))
-        agg = ex.group_by("_i").agg(pl.col("b").bitwise_or())
+        out[name] = _per_name(df, src, lambda d, src=src: {"b": _overlap_bloom(d[src], to_int)})["b"]
+    for src in sorted({v[0] for v in BLOOMS.values()}):
+        words = _per_name(df, src, lambda d, src=src: _dice_bloom(d[src], to_int))
+        for w in (0, 1):
+            out[[k for k, v in BLOOMS.items() if v == (src, w)][0]] = words[w]
+    return df.with_columns(pl.Series(k, v) for k, v in out.items())
+
+
+def _per_name(df: pl.DataFrame, src: str, make: "callable") -> dict:
+    """`make(frame)` (a dict of Series, one value per frame row) for every row of `df`; for a list
+    of `NAME_LISTS`, computed once per distinct name and joined back."""
+    name = NAME_LISTS.get(src)
+    if name is None or name not in df.columns:
+        return make(df)
+    per_name = df.select(name, src).filter(pl.col(name).is_not_null()).unique(name)
+    made = make(per_name)
+    by_name = per_name.select(name).with_columns(pl.Series(f"__{k}", v) for k, v in made.items())
+    joined = df.select(name).join(by_name, on=name, how="left", maintain_order="left")
+    return {k: joined[f"__{k}"] for k in made}
+
+
+def _overlap_bloom(lists: pl.Series, to_int: "callable") -> pl.Series:
+    """64-bit Bloom filter of each list (null for a null list)."""
+    n = lists.len()
+    ex = pl.DataFrame({"_i": pl.int_range(n, eager=True), "v": lists}).explode("v").drop_nulls("v")
+    h = to_int(ex["v"]).cast(pl.Int64).to_numpy().astype(np.uint64) % np.uint64(64)
+    ex = ex.with_columns(pl.Series("b", np.left_shift(np.uint64(1), h), dtype=pl.UInt64))
+    agg = ex.group_by("_i").agg(pl.col("b").bitwise_or())
+    col = (
+        pl.DataFrame({"_i": pl.int_range(n, eager=True)})
+        .join(agg, on="_i", how="left", maintain_order="left")
+        .select(pl.col("b").fill_null(0).reinterpret(signed=True))
+        .to_series()
+    )
+    return pl.select(pl.when(lists.is_not_null()).then(col)).to_series()
+
+
+def _dice_bloom(lists: pl.Series, to_int: "callable") -> dict:
+    """128-bit Bloom filter of each list as two Int64 words (keys 0 and 1; null for a null list)."""
+    n = lists.len()
+    ex = pl.DataFrame({"_i": pl.int_range(n, eager=True), "v": lists}).explode("v").drop_nulls("v")
+    h = to_int(ex["v"]).cast(pl.Int64).to_numpy().astype(np.uint64) % np.uint64(128)
+    bit = np.left_shift(np.uint64(1), h % np.uint64(64))
+    ex = ex.with_columns(pl.Series("w", (h // np.uint64(64)).astype(np.int64)), pl.Series("b", bit, dtype=pl.UInt64))
+    agg = ex.group_by("_i", "w").agg(pl.col("b").bitwise_or())
+    words = {}
+    for w in (0, 1):
         col = (
-            pl.DataFrame({"_i": pl.int_range(df.height, eager=True)})
-            .join(agg, on="_i", how="left", maintain_order="left")
+            pl.DataFrame({"_i": pl.int_range(n, eager=True)})
+            .join(agg.filter(pl.col("w") == w), on="_i", how="left", maintain_order="left")
             .select(pl.col("b").fill_null(0).reinterpret(signed=True))
             .to_series()
         )
-        out[name] = pl.select(pl.when(df[src].is_not_null()).then(col)).to_series()
-    for src in sorted({v[0] for v in BLOOMS.values()}):
-        ex = pl.DataFrame({"_i": pl.int_range(df.height, eager=True), "v": df[src]}).explode("v").drop_nulls("v")
-        h = to_int(ex["v"]).cast(pl.Int64).to_numpy().astype(np.uint64) % np.uint64(128)
-        bit = np.left_shift(np.uint64(1), h % np.uint64(64))
-        ex = ex.with_columns(pl.Series("w", (h // np.uint64(64)).astype(np.int64)), pl.Series("b", bit, dtype=pl.UInt64))
-        agg = ex.group_by("_i", "w").agg(pl.col("b").bitwise_or())
-        for w in (0, 1):
-            name = [k for k, v in BLOOMS.items() if v == (src, w)][0]
-            col = (
-                pl.DataFrame({"_i": pl.int_range(df.height, eager=True)})
-                .join(agg.filter(pl.col("w") == w), on="_i", how="left", maintain_order="left")
-                .select(pl.col("b").fill_null(0).reinterpret(signed=True))
-                .to_series()
-            )
-            # No bigrams at all -> null (missing), not an empty filter.
-            out[name] = pl.select(pl.when(df[src].is_not_null()).then(col)).to_series()
-    return df.with_columns(pl.Series(k, v) for k, v in out.items())
+        # No bigrams at all -> null (missing), not an empty filter.
+        words[w] = pl.select(pl.when(lists.is_not_null()).then(col)).to_series()
+    return words
 
 
 def hmac_int64_many(key: bytes, domains: pl.Series, values: pl.Series) -> pl.Series:
@@ -262,18 +297,23 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
     luts = {domain: parts.get(domain, empty) for domain in domains}
     out = {"source": feats["source"], "source_person_id": feats["source_person_id"]}
     for col, (domain, is_list) in FEATURES.items():
-        ser = feats[col]
-        if is_list:
-            idx = pl.DataFrame({"_i": pl.int_range(feats.height, eager=True), "v": ser}).explode("v")
-            idx = idx.with_columns(_token_series(idx["v"], luts[domain]).alias("t"))
-            lists = (
-                idx.group_by("_i", maintain_order=True)
-                .agg(pl.col("t").drop_nulls().unique().sort())
-                .sort("_i")["t"]
-            )
-            lists = pl.DataFrame({"t": lists}).select(pl.when(pl.col("t").list.len() > 0).then(pl.col("t")))["t"]
-            out[col] = lists
+        if col in NAME_LISTS:
+            # Tokenised once per distinct name, then joined back: a tenth of the rows to explode.
+            name = NAME_LISTS[col]
+            per_name = feats.select(name, col).filter(pl.col(name).is_not_null()).unique(name)
+            per_name = per_name.with_columns(_token_lists(per_name[col], luts[domain]).alias(col))
+            out[col] = feats.select(name).join(per_name, on=name, how="left", maintain_order="left")[col]
+        elif is_list:
+            out[col] = _token_lists(feats[col], luts[domain])
         else:
-            out[col] = _token_series(ser, luts[domain])
+            out[col] = _token_series(feats[col], luts[domain])
     res = add_blooms(pl.DataFrame(out), lambda ser: ser)
     return res.select(TOKEN_COLUMNS)
+
+
+def _token_lists(lists: pl.Series, lut: pl.DataFrame) -> pl.Series:
+    """Each list's values as distinct sorted tokens (null for a null or empty list)."""
+    idx = pl.DataFrame({"_i": pl.int_range(lists.len(), eager=True), "v": lists}).explode("v")
+    idx = idx.with_columns(_token_series(idx["v"], lut).alias("t"))
+    tokens = idx.group_by("_i", maintain_order=True).agg(pl.col("t").drop_nulls().unique().sort()).sort("_i")["t"]
+    return pl.DataFrame({"t": tokens}).select(pl.when(pl.col("t").list.len() > 0).then(pl.col("t")))["t"]

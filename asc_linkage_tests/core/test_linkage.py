@@ -155,10 +155,12 @@ def test_cluster_guard_accepts_two_records_of_one_source_bridged_by_a_near_certa
     edges = pl.DataFrame({"a": [0, 1, 0], "b": [1, 2, 2], "p": [1.0, 0.9995, 0.5]})
     labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
     assert labels == [0, 0, 0] and refused == 0 and bridged == 1
-    # Below the bridge probability the weak same-source pair still blocks the merge.
-    edges = pl.DataFrame({"a": [0, 1, 0], "b": [1, 2, 2], "p": [1.0, 0.995, 0.5]})
-    labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
-    assert labels == [0, 0, 2] and refused == 1 and bridged == 0
+    # The chance both links are right is their product: 1.0 and 0.997 bridge, 0.997 and 0.997
+    # (0.994) do not, and below the bridge probability the weak same-source pair blocks the merge.
+    for p01, p12, merged in ((1.0, 0.997, True), (0.997, 0.997, False), (1.0, 0.99, False)):
+        edges = pl.DataFrame({"a": [0, 1, 0], "b": [1, 2, 2], "p": [p01, p12, 0.5]})
+        labels, refused, bridged = _cluster(3, edges, ["asc", "mh", "asc"], 0.95, 0.95)
+        assert (labels, refused, bridged) == (([0, 0, 0], 0, 1) if merged else ([0, 0, 2], 1, 0)), (p01, p12)
     # A bridge needs both records linked to one record of the other source: 2 and 3 are two
     # council records each near-certain with a different trust record, and 1 = 3 is weak.
     edges = pl.DataFrame({"a": [0, 2, 1], "b": [1, 3, 3], "p": [1.0, 1.0, 0.96]})
@@ -459,3 +461,52 @@ def test_blocking_finds_a_mistyped_birth_year_without_a_postcode():
                {"unique_id": 2, "names_sorted": "DUDLEY WALKER", "dob": "1948-03-02", "dob_y": "1948", "dob_m": "03",
                 "dob_d": "02", "pc_district": "SW9"}]
     assert _candidate_pairs(records) == {(0, 1), (0, 2)}  # 0 ~ 2: same name and birth year (another rule)
+
+
+def test_blocking_finds_two_spelling_variants_born_the_same_day():
+    """CHRIS HUGHS and CHRISTOPHER HUGHES, born the same day, with no NHS number on one side and
+    different addresses: neither name sounds alike by Soundex (H200 / H220, C620 / C623), so only
+    the date of birth with both initials finds them. A namesake born that day with other initials
+    is not a candidate."""
+    day = {"dob": "1920-04-19", "dob_y": "1920", "dob_m": "04", "dob_d": "19"}
+    records = [day | {"unique_id": 0, "fn_sdx": "C620", "sn_sdx": "H200", "fn_init": "C", "sn_init": "H", "pc_sector": "SE27 9"},
+               day | {"unique_id": 1, "fn_sdx": "C623", "sn_sdx": "H220", "fn_init": "C", "sn_init": "H", "pc_sector": "SW16 3"},
+               day | {"unique_id": 2, "fn_sdx": "K620", "sn_sdx": "H220", "fn_init": "K", "sn_init": "H", "pc_sector": "SW2 1"}]
+    assert _candidate_pairs(records) == {(0, 1), (1, 2)}  # 1 ~ 2: same day and surname sound (another rule)
+
+
+def test_forenames_one_letter_apart_meet_the_one_letter_level_in_both_modes():
+    """KEMI / KEHI (bigram Dice 0.6, below the fuzzy level) reach "one letter apart"; KEMI / KATE
+    fall through to the initial."""
+    import duckdb
+
+    from asc_linkage.core.linkage import comparisons
+
+    pts = pl.DataFrame({
+        "patient_id": ["M1", "M2", "M3"], "nhs_number": [None, None, None], "forename": ["Kemi", "Kehi", "Kate"],
+        "surname": ["Okafor", "Okafor", "Okafor"], "date_of_birth": [dt.date(1950, 3, 4)] * 3,
+        "gender": ["2"] * 3, "ethnic_category": ["A"] * 3, "postcode": [None] * 3, "date_of_death": [None] * 3,
+    }, schema_overrides={"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String})
+    spine = build_mh_spine(pts)
+    for mode, frame in (("tokens", make_link_tokens(spine, b"k")), ("trusted", _features(spine.head(0), spine, "trusted"))):
+        frame = frame.sort("source_person_id")
+        levels = next(c for c in comparisons(mode) if c["output_column_name"] == "forename")["comparison_levels"]
+        case = " ".join(f"WHEN {lv['sql_condition']} THEN '{lv['label_for_charts']}'" for lv in levels if lv["sql_condition"] != "ELSE")
+        con = duckdb.connect()
+        con.register("t", frame.with_row_index("i").to_arrow())
+        cols = [c for c in frame.columns if c not in ("source", "source_person_id")]
+        pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in cols)
+        got = con.execute(f"SELECT l.i, r.i, CASE {case} ELSE 'all other' END FROM (SELECT {pairs}, l.i AS li, r.i AS ri "
+                          f"FROM t l JOIN t r ON l.i = 0 AND r.i > 0) x JOIN t l ON l.i = x.li JOIN t r ON r.i = x.ri ORDER BY r.i").fetchall()
+        assert [g[2] for g in got] == ["one letter apart", "initial"], mode
+
+
+def test_blocking_finds_a_mistyped_birth_year_and_a_name_variant_at_one_address():
+    """MAHMOUD UCHE and UCHE MOHAMUD at one postcode, born 9 February 1938 and 1937: no name, no
+    date and no sound agrees, so only the postcode with the birthday finds them. A neighbour born
+    on another day is not a candidate."""
+    at = {"pc": "SW2 7FP", "pc_sector": "SW2 7", "pc_district": "SW2"}
+    records = [at | {"unique_id": 0, "dob": "1938-02-09", "dob_y": "1938", "dob_m": "02", "dob_d": "09", "fn_init": "M"},
+               at | {"unique_id": 1, "dob": "1937-02-09", "dob_y": "1937", "dob_m": "02", "dob_d": "09", "fn_init": "U"},
+               at | {"unique_id": 2, "dob": "1937-03-09", "dob_y": "1936", "dob_m": "03", "dob_d": "09", "fn_init": "A"}]
+    assert _candidate_pairs(records) == {(0, 1)}

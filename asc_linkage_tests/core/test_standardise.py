@@ -135,3 +135,18 @@ def test_phonetic_key_keeps_an_initial_j_or_y_a_consonant():
     assert k("JOHN") != k("ANN") and k("JAMES") != k("AMOS") and k("YASMIN") != k("ASMAN")
     assert k("JUSUF") == k("YUSUF") and k("ABDUL") == k("ABDOOL") and k("EMMA") == k("AMMA")
     assert k("YVONNE") == k("EVONNE") and k("Y") == k("I")  # Y before a consonant (or alone) is a vowel
+
+
+def test_names_one_letter_apart_share_a_key_and_names_two_apart_do_not():
+    from asc_linkage.core.standardise import one_edit_keys
+
+    def share(a: str, b: str) -> bool:
+        return bool(set(one_edit_keys(a)) & set(one_edit_keys(b)))
+
+    assert share("KEMI", "KEHI")          # a changed letter: bigram Dice only 0.6
+    assert share("JAMES", "JAME")         # a dropped letter
+    assert share("MOHAMUD", "MOHMAUD")    # two neighbours swapped
+    assert share("DAVI", "DAVID")         # an added letter
+    assert not share("HUSSEIN", "HUSAIN")  # two edits: left to the phonetic level
+    assert not share("KEMI", "KATE")
+    assert one_edit_keys("ALI") is None    # ALI minus a letter is AL, LI or AI: shared by too many

@@ -81,3 +81,16 @@ def test_hyphenated_and_spaced_double_forenames_share_a_forename_token():
     assert hyphen & spaced
     assert not hyphen & other
     assert not anne & ann_e  # a middle initial is not the end of the first name
+
+
+def test_one_letter_apart_tokens_overlap_and_their_bloom_filters_follow():
+    pts = pl.DataFrame({
+        "patient_id": ["M1", "M2", "M3"], "nhs_number": [None, None, None], "forename": ["Kemi", "Kehi", "Kate"],
+        "surname": ["Okafor", "Okafor", "Okafor"], "date_of_birth": [D(1950, 3, 4)] * 3,
+        "gender": ["2"] * 3, "ethnic_category": ["A"] * 3, "postcode": [None] * 3, "date_of_death": [None] * 3,
+    }, schema_overrides={"date_of_death": pl.Date, "postcode": pl.String, "nhs_number": pl.String})
+    t = make_link_tokens(build_mh_spine(pts), b"k").sort("source_person_id")
+    kemi, kehi, kate = (t.row(i, named=True) for i in range(3))
+    assert set(kemi["fn_edit"]) & set(kehi["fn_edit"]) and not set(kemi["fn_edit"]) & set(kate["fn_edit"])
+    assert kemi["fn_edit_bf"] & kehi["fn_edit_bf"] != 0
+    assert kemi["sn_edit"] == kehi["sn_edit"] == kate["sn_edit"]
