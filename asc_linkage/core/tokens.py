@@ -259,7 +259,8 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
     the same as hashing everything."""
     if not secret:
         raise ValueError("make_link_tokens: an empty secret is not allowed")
-    if previous_spine is not None and previous_tokens is not None:
+    # Tokens made before a column was added (an upgrade) are all made again.
+    if previous_spine is not None and previous_tokens is not None and set(TOKEN_COLUMNS) <= set(previous_tokens.columns):
         kept = spine.filter(unchanged_since(spine, previous_spine, ["source_person_id"], IDENTIFIER_COLUMNS)).select("source_person_id")
         # Positions only: copying the wide token rows (list columns) was most of the cost.
         reused_at = previous_tokens.select("source_person_id").with_row_index("__at").join(kept, on="source_person_id", how="semi")

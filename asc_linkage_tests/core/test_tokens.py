@@ -54,6 +54,9 @@ def test_incremental_tokens_equal_hashing_everything_and_follow_the_secret():
     assert make_link_tokens(sp, b"k", previous, make_link_tokens(previous, b"k")).equals(full)
     # tokens made with another secret are never reused
     assert make_link_tokens(sp, b"k", previous, make_link_tokens(previous, b"rotated")).equals(full)
+    # tokens made before a column was added (an upgrade) are made again, not reused short of it
+    older = make_link_tokens(previous, b"k").drop("fn_edit", "fn_edit_bf")
+    assert make_link_tokens(sp, b"k", previous, older).equals(full)
 
 
 def test_vectorised_hmac_equals_python_hmac():
