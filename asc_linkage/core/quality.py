@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from asc_linkage.core.reporting import LINKAGE_TARGETS, MIN_GROUP_FOR_GAP, recall_gap
-from asc_linkage.core.standardise import NAME_DICE_ALIKE, bigrams_expr, dob_evidence_rank, phonetic_expr, soundex_expr
+from asc_linkage.core.standardise import (NAME_DICE_ALIKE, bigrams_expr, dob_evidence_rank, one_edit_keys_expr, phonetic_expr,
+                                          soundex_expr)
 
 AGE_BANDS = ["Under 18", "18-24", "25-44", "45-64", "65-74", "75-84", "85-94", "95+"]
 
@@ -113,18 +114,22 @@ _NAME_COLUMNS = ("forename", "forename_nick", "surname")
 
 
 def _name_keys() -> list[pl.Expr]:
-    """Per record, what `_name_agreement` compares: each name, its phonetic key and Soundex and its
-    character bigrams (as the model's name comparisons use them), the forename's nickname group."""
+    """Per record, what `_name_agreement` compares: each name, its phonetic key and Soundex, its
+    character bigrams and its one-letter keys (as the model's name comparisons use them), the
+    forename's nickname group."""
     fn, sn = pl.col("forename"), pl.col("surname")
     return [fn.alias("_n_fn"), pl.col("forename_nick").alias("_n_nick"), sn.alias("_n_sn"),
             phonetic_expr(fn).alias("_n_fn_ph"), soundex_expr(fn).alias("_n_fn_sdx"), bigrams_expr(fn).alias("_n_fn_bg"),
-            phonetic_expr(sn).alias("_n_sn_ph"), soundex_expr(sn).alias("_n_sn_sdx"), bigrams_expr(sn).alias("_n_sn_bg")]
+            one_edit_keys_expr(fn).alias("_n_fn_edit"),
+            phonetic_expr(sn).alias("_n_sn_ph"), soundex_expr(sn).alias("_n_sn_sdx"), bigrams_expr(sn).alias("_n_sn_bg"),
+            one_edit_keys_expr(sn).alias("_n_sn_edit")]
 
 
 def _name_agreement() -> pl.Expr:
     """How a pair's names compare (columns of `_pairs` with the `_name_keys`): a forename agrees
     when equal, in one nickname group, or alike in sound or spelling (bigram Dice >=
-    `NAME_DICE_ALIKE`, the model's fuzzy level); a surname when equal or alike in sound or spelling; swapped when each
+    `NAME_DICE_ALIKE`, the model's fuzzy level, or one letter apart, its one-letter level); a
+    surname when equal or alike in sound or spelling; swapped when each
     side's forename is the other's surname. A name that differs is mostly another name altogether
     (a second name used in one system, a surname changed at marriage), else a typo that changed
     both its sound and its spelling."""
@@ -134,8 +139,11 @@ def _name_agreement() -> pl.Expr:
     def alike_spelling(key: str) -> pl.Expr:
         a, b = pl.col(f"_n_{key}"), pl.col(f"_n_{key}_r")
         return (2 * a.list.set_intersection(b).list.len() / (a.list.len() + b.list.len()) >= NAME_DICE_ALIKE).fill_null(False)
-    fn_agrees = same("fn", "nick", "fn_ph", "fn_sdx") | alike_spelling("fn_bg")
-    sn_agrees = same("sn", "sn_ph", "sn_sdx") | alike_spelling("sn_bg")
+    def one_letter_apart(key: str) -> pl.Expr:
+        return (pl.col(f"_n_{key}").list.set_intersection(pl.col(f"_n_{key}_r")).list.len() > 0).fill_null(False)
+
+    fn_agrees = same("fn", "nick", "fn_ph", "fn_sdx") | alike_spelling("fn_bg") | one_letter_apart("fn_edit")
+    sn_agrees = same("sn", "sn_ph", "sn_sdx") | alike_spelling("sn_bg") | one_letter_apart("sn_edit")
     swapped = (pl.col("_n_fn") == pl.col("_n_sn_r")) & (pl.col("_n_sn") == pl.col("_n_fn_r"))
     missing = pl.any_horizontal([pl.col(c).is_null() for c in ("_n_fn", "_n_fn_r", "_n_sn", "_n_sn_r")])
     return (

@@ -104,32 +104,35 @@ def _named(spine: pl.DataFrame, names: list[tuple[str | None, str | None]]) -> p
 
 
 def test_recall_by_name_agreement_tells_another_name_from_a_spelling():
-    """Six persons in both systems, each a council and a trust record: names equal; spellings
+    """Seven persons in both systems, each a council and a trust record: names equal; spellings
     alike in sound (SMYTH, SMITH) and in letters only (ELIZAHETH, ELIZABETH: phonetic keys and
     Soundex differ, bigram Dice 0.8); a second forename used by the trust only (KEMI, KAREN); a
-    surname changed at marriage; forename and surname swapped; no forename on the trust's side.
-    Only the first three are linked."""
-    asc_names = [("JOHN", "SMITH"), ("ELIZAHETH", "SMYTH"), ("KEMI", "AFOLABI"), ("GLORIA", "MCKENZIE"), ("WEI", "ZHANG"), ("ANNA", "NOWAK")]
-    mh_names = [("JOHN", "SMITH"), ("ELIZABETH", "SMITH"), ("KAREN", "AFOLABI"), ("GLORIA", "DACRES"), ("ZHANG", "WEI"), (None, "NOWAK")]
-    ids = [str(i) for i in range(1, 7)]
-    asc = _named(_spine("asc", [f"a{i}" for i in ids], ["Black"] * 6, ["Female"] * 6), asc_names)
-    mh = _named(_spine("mh", [f"m{i}" for i in ids], ["Black"] * 6, ["Female"] * 6), mh_names)
-    km = pl.DataFrame({"source": ["asc"] * 6 + ["mh"] * 6, "source_person_id": [f"a{i}" for i in ids] + [f"m{i}" for i in ids],
-                       "research_person_id": ["R1", "R2", "R3", "R4", "R5", "R6", "R1", "R2", "R3", "X4", "X5", "X6"]})
+    surname changed at marriage; forename and surname swapped; no forename on the trust's side;
+    a forename one letter apart (KEMI, KEHI: Dice 0.6, the model's one-letter level). The first
+    three and the last are linked."""
+    asc_names = [("JOHN", "SMITH"), ("ELIZAHETH", "SMYTH"), ("KEMI", "AFOLABI"), ("GLORIA", "MCKENZIE"), ("WEI", "ZHANG"), ("ANNA", "NOWAK"),
+                 ("KEMI", "ADEYEMI")]
+    mh_names = [("JOHN", "SMITH"), ("ELIZABETH", "SMITH"), ("KAREN", "AFOLABI"), ("GLORIA", "DACRES"), ("ZHANG", "WEI"), (None, "NOWAK"),
+                ("KEHI", "ADEYEMI")]
+    ids = [str(i) for i in range(1, 8)]
+    asc = _named(_spine("asc", [f"a{i}" for i in ids], ["Black"] * 7, ["Female"] * 7), asc_names)
+    mh = _named(_spine("mh", [f"m{i}" for i in ids], ["Black"] * 7, ["Female"] * 7), mh_names)
+    km = pl.DataFrame({"source": ["asc"] * 7 + ["mh"] * 7, "source_person_id": [f"a{i}" for i in ids] + [f"m{i}" for i in ids],
+                       "research_person_id": ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R1", "R2", "R3", "X4", "X5", "X6", "R7"]})
     truth = pl.DataFrame({"true_person_id": ids * 2, "source": km["source"], "source_person_id": km["source_person_id"]})
     got = {r["name_agreement"]: (r["true_pairs"], r["linked_pairs"])
            for r in recall_by_name_agreement(true_pair_evidence(km, truth, asc, mh)).iter_rows(named=True)}
-    assert got == {"both agree": (2, 2), "forename differs": (1, 1), "surname differs": (1, 0), "swapped": (1, 0),
+    assert got == {"both agree": (3, 3), "forename differs": (1, 1), "surname differs": (1, 0), "swapped": (1, 0),
                    "a name missing on a side": (1, 0)}
     km = km.with_columns(pl.lit("probabilistic").alias("link_method"), pl.lit(0.99).alias("match_probability"))
     rep = linkage_quality(km, asc, mh, truth, as_of=D(2025, 6, 30))
     black = rep.tables["cross_pair_evidence_by_ethnic_group"].row(0, named=True)
-    # Full evidence: the two pairs whose names agree (linked) and the swapped one (not linked).
-    assert black == {"ethnic_group": "Black", "true_pairs": 6, "recall": 0.5, "full_evidence_pairs": 3, "recall_full_evidence": round(2 / 3, 4),
-                     "recall_weaker_evidence": round(1 / 3, 4), "share_weaker_evidence": 0.5,
+    # Full evidence: the three pairs whose names agree (linked) and the swapped one (not linked).
+    assert black == {"ethnic_group": "Black", "true_pairs": 7, "recall": round(4 / 7, 4), "full_evidence_pairs": 4,
+                     "recall_full_evidence": 0.75, "recall_weaker_evidence": round(1 / 3, 4), "share_weaker_evidence": round(3 / 7, 4),
                      "share_name_only": 0.0, "share_dob_year_only": 0.0,
-                     "share_dob_missing": 0.0, "share_forename_differs": round(1 / 6, 4),
-                     "share_surname_differs": round(1 / 6, 4), "share_names_swapped": round(1 / 6, 4)}
+                     "share_dob_missing": 0.0, "share_forename_differs": round(1 / 7, 4),
+                     "share_surname_differs": round(1 / 7, 4), "share_names_swapped": round(1 / 7, 4)}
     for name in ("KEMI", "KAREN", "DACRES", "NOWAK"):
         assert name not in rep.markdown
 
