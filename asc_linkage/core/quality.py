@@ -545,7 +545,8 @@ def linkage_quality(
         "recall_by_dob_evidence": "Recall of true pairs by what their dates of birth allow: full on both sides, the year "
                                   "only on a side (a 1 January date), or missing or unusable on a side",
         "recall_by_name_agreement": "Recall of true pairs by how their names compare: both agree (equal, a nickname, "
-                                    "or alike in sound or spelling), swapped, a forename or a surname that differs, or a name missing",
+                                    "or alike in sound or spelling, one letter apart included), swapped, a forename or "
+                                    "a surname that differs, or a name missing",
         "cross_pair_evidence_by_ethnic_group": "True cross-system pairs by ethnic group: recall; recall where the evidence "
                                                "is full (full dates of birth, names that agree) and where weaker; and the "
                                                "share of pairs with each weakness that costs recall",
