@@ -646,9 +646,10 @@ def _cluster(n: int, edges: pl.DataFrame, source: list, threshold: float, within
 
     The guard: two groups merge only if every pair of records of one source across them is
     linked at `within_threshold` or more, or bridged: both linked to one record of the other source
-    that is in the merged group, the product of the two links' probabilities `bridge` or more. Without the guard a chain of links
-    through the other system merges namesakes; without the bridge a council record without a date
-    of birth stays apart from its own duplicate that the trust record shares."""
+    that is in the merged group, the product of the two links' probabilities `bridge` or more.
+    Without the guard a chain of links through the other system merges namesakes; without the
+    bridge a council record without a date of birth stays apart from its own duplicate that the
+    trust record shares."""
     parent = list(range(n))
     members: dict[int, list[int]] = {}
     e = edges.filter(pl.col("p") >= min(threshold, within_threshold)).sort(["p", "a", "b"], descending=[True, False, False])

@@ -139,6 +139,7 @@ def _name_agreement() -> pl.Expr:
     def alike_spelling(key: str) -> pl.Expr:
         a, b = pl.col(f"_n_{key}"), pl.col(f"_n_{key}_r")
         return (2 * a.list.set_intersection(b).list.len() / (a.list.len() + b.list.len()) >= NAME_DICE_ALIKE).fill_null(False)
+
     def one_letter_apart(key: str) -> pl.Expr:
         return (pl.col(f"_n_{key}").list.set_intersection(pl.col(f"_n_{key}_r")).list.len() > 0).fill_null(False)
 

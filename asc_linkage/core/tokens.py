@@ -154,9 +154,9 @@ def add_blooms(df: pl.DataFrame, to_int: "callable") -> pl.DataFrame:
     """Add the BLOOM_COLUMNS from the list columns (`to_int` maps list elements to Int64)."""
     out = {}
     for name, src in OVERLAP_BLOOMS.items():
-        out[name] = _per_name(df, src, lambda d, src=src: {"b": _overlap_bloom(d[src], to_int)})["b"]
+        out[name] = _per_name(df, src, lambda d, src=src: _bloom_words(d[src], to_int, 1))[0]
     for src in sorted({v[0] for v in BLOOMS.values()}):
-        words = _per_name(df, src, lambda d, src=src: _dice_bloom(d[src], to_int))
+        words = _per_name(df, src, lambda d, src=src: _bloom_words(d[src], to_int, 2))
         for w in (0, 1):
             out[[k for k, v in BLOOMS.items() if v == (src, w)][0]] = words[w]
     return df.with_columns(pl.Series(k, v) for k, v in out.items())
@@ -175,41 +175,25 @@ def _per_name(df: pl.DataFrame, src: str, make: "callable") -> dict:
     return {k: joined[f"__{k}"] for k in made}
 
 
-def _overlap_bloom(lists: pl.Series, to_int: "callable") -> pl.Series:
-    """64-bit Bloom filter of each list (null for a null list)."""
+def _bloom_words(lists: pl.Series, to_int: "callable", words: int) -> dict[int, pl.Series]:
+    """A Bloom filter of `64 * words` bits of each list, one bit per element, as `words` Int64
+    words (keys 0 to words - 1); null for a null list (no elements: missing, not an empty filter)."""
     n = lists.len()
     ex = pl.DataFrame({"_i": pl.int_range(n, eager=True), "v": lists}).explode("v").drop_nulls("v")
-    h = to_int(ex["v"]).cast(pl.Int64).to_numpy().astype(np.uint64) % np.uint64(64)
-    ex = ex.with_columns(pl.Series("b", np.left_shift(np.uint64(1), h), dtype=pl.UInt64))
-    agg = ex.group_by("_i").agg(pl.col("b").bitwise_or())
-    col = (
-        pl.DataFrame({"_i": pl.int_range(n, eager=True)})
-        .join(agg, on="_i", how="left", maintain_order="left")
-        .select(pl.col("b").fill_null(0).reinterpret(signed=True))
-        .to_series()
-    )
-    return pl.select(pl.when(lists.is_not_null()).then(col)).to_series()
-
-
-def _dice_bloom(lists: pl.Series, to_int: "callable") -> dict:
-    """128-bit Bloom filter of each list as two Int64 words (keys 0 and 1; null for a null list)."""
-    n = lists.len()
-    ex = pl.DataFrame({"_i": pl.int_range(n, eager=True), "v": lists}).explode("v").drop_nulls("v")
-    h = to_int(ex["v"]).cast(pl.Int64).to_numpy().astype(np.uint64) % np.uint64(128)
+    h = to_int(ex["v"]).cast(pl.Int64).to_numpy().astype(np.uint64) % np.uint64(64 * words)
     bit = np.left_shift(np.uint64(1), h % np.uint64(64))
     ex = ex.with_columns(pl.Series("w", (h // np.uint64(64)).astype(np.int64)), pl.Series("b", bit, dtype=pl.UInt64))
     agg = ex.group_by("_i", "w").agg(pl.col("b").bitwise_or())
-    words = {}
-    for w in (0, 1):
+    out = {}
+    for w in range(words):
         col = (
             pl.DataFrame({"_i": pl.int_range(n, eager=True)})
             .join(agg.filter(pl.col("w") == w), on="_i", how="left", maintain_order="left")
             .select(pl.col("b").fill_null(0).reinterpret(signed=True))
             .to_series()
         )
-        # No bigrams at all -> null (missing), not an empty filter.
-        words[w] = pl.select(pl.when(lists.is_not_null()).then(col)).to_series()
-    return words
+        out[w] = pl.select(pl.when(lists.is_not_null()).then(col)).to_series()
+    return out
 
 
 def hmac_int64_many(key: bytes, domains: pl.Series, values: pl.Series) -> pl.Series:

@@ -496,9 +496,9 @@ def test_forenames_one_letter_apart_meet_the_one_letter_level_in_both_modes():
         con.register("t", frame.with_row_index("i").to_arrow())
         cols = [c for c in frame.columns if c not in ("source", "source_person_id")]
         pairs = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in cols)
-        got = con.execute(f"SELECT l.i, r.i, CASE {case} ELSE 'all other' END FROM (SELECT {pairs}, l.i AS li, r.i AS ri "
-                          f"FROM t l JOIN t r ON l.i = 0 AND r.i > 0) x JOIN t l ON l.i = x.li JOIN t r ON r.i = x.ri ORDER BY r.i").fetchall()
-        assert [g[2] for g in got] == ["one letter apart", "initial"], mode
+        got = con.execute(f"SELECT CASE {case} ELSE 'all other' END FROM (SELECT {pairs}, r.i AS ri "
+                          f"FROM t l JOIN t r ON l.i = 0 AND r.i > 0) ORDER BY ri").fetchall()
+        assert [g[0] for g in got] == ["one letter apart", "initial"], mode
 
 
 def test_blocking_finds_a_mistyped_birth_year_and_a_name_variant_at_one_address():
