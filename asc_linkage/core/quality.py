@@ -464,6 +464,13 @@ def _md(df: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _accuracy_for_reading(accuracy: pl.DataFrame) -> pl.DataFrame:
+    """The accuracy table with its pair counts as whole numbers ("1960", not "1960.0000"); the
+    table itself keeps one float column, which the target verdict reads."""
+    return accuracy.select("measure", pl.Series("value", [str(int(v)) if m.endswith("_pairs") else f"{v:.4f}"
+                                                          for m, v in accuracy.iter_rows()]))
+
+
 def linkage_quality(
     key_map: pl.DataFrame,
     asc_spine: pl.DataFrame,
@@ -558,7 +565,7 @@ def linkage_quality(
                              "not included): linked = ended in one research person; with a ground truth, how many are the same person",
     }
     for name, t in tables.items():
-        md += [f"## {titles.get(name, name)}", "", _md(t), ""]
+        md += [f"## {titles.get(name, name)}", "", _md(_accuracy_for_reading(t) if name == "accuracy" else t), ""]
     fig = tables["match_rate_by_ethnic_group"]
     axes = {"x": {"field": "ethnic_group", "type": "nominal"}, "xOffset": {"field": "source"}}
     title = "match rate (bar), 95% interval (line)"

@@ -55,6 +55,8 @@ def test_report_tables_and_no_identifiers():
     for ident in ["a1", "m2", "RPAAAAAAAAAAAA", "SE5 8AZ", "9434765919"]:
         assert ident not in rep.markdown
         assert ident not in str(rep.figures)
+    # Pair counts read as counts, rates to four places.
+    assert "| cross_true_pairs | 2 |" in rep.markdown and "| cross_recall | 0.5000 |" in rep.markdown
 
 
 def test_identifier_completeness_by_group_needs_no_truth():
