@@ -1,13 +1,15 @@
 """Small chart helpers producing Vega-Lite v5 JSON specs from AGGREGATE tables only.
 
-No plotting library is needed: a spec is a plain dict, saved as JSON and rendered by any Vega-Lite
-viewer (the Vega editor, VS Code, Jupyter, Observable). Every helper refuses a frame that carries
+A spec is a plain dict, saved as JSON and rendered by any Vega-Lite viewer (the Vega editor, VS
+Code, Jupyter, Observable); `svg_image_markdown` draws one as an SVG picture inside markdown, for
+the Dagster UI, which shows JSON as text. Every helper refuses a frame that carries
 ``research_person_id`` so record-level values can never end up embedded in a chart; feed them the
 disclosure-controlled (published) tables when a chart is to leave the research zone.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from datetime import date, datetime
@@ -134,3 +136,15 @@ def write_spec(spec: dict, path: str | Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return target
+
+
+def svg_image_markdown(spec: dict, alt: str) -> str:
+    """Markdown showing the chart `spec` as a picture: `![alt](data:image/svg+xml;base64,...)`.
+
+    Drawn by vl-convert (the Vega project's own renderer, run in-process, no browser or network):
+    the Dagster UI renders a markdown picture where it would print a Vega-Lite spec as JSON text.
+    The picture holds what the spec holds (aggregates, model parameters), nothing more."""
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(spec)
+    return f"![{alt}](data:image/svg+xml;base64,{base64.b64encode(svg.encode('utf-8')).decode('ascii')})"

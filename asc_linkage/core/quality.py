@@ -572,6 +572,7 @@ def linkage_quality(
     figures = {
         "match_rate_by_ethnic_group": {
             "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "title": "Match rate by broad ethnic group",
             "data": {"values": fig.to_dicts()},
             "layer": [
                 {"mark": "bar", "encoding": {**axes, "y": {"field": "match_rate", "type": "quantitative", "title": title},

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import dagster as dg
 import polars as pl
 
+from asc_linkage.core.charts import svg_image_markdown
 from asc_linkage.core.output_specs import load_output_specs
 
 QUARTER_PARTITIONS_NAME = "quarter"
@@ -90,6 +93,24 @@ def zone_asset(name: str, group: str, zone: str, description: str, **kwargs):
         name=name, group_name=group, tags=zone_tags(zone), metadata=zone_metadata(zone, output_table_schema(name)),
         partitions_def=quarter_partitions, kinds={"polars", "parquet"}, description=description, **kwargs,
     )
+
+
+_log = logging.getLogger(__name__)
+
+
+def chart_metadata(charts: dict[str, dict]) -> dict:
+    """Each Vega-Lite chart twice: `chart_<name>`, drawn (a picture the UI shows), and
+    `spec_<name>`, its Vega-Lite spec (to open in the Vega editor or a notebook). A chart that
+    cannot be drawn keeps its spec only; the renderer's message is not passed on, as it could quote
+    the spec's values."""
+    entries = {}
+    for name, spec in charts.items():
+        try:
+            entries[f"chart_{name}"] = dg.MetadataValue.md(svg_image_markdown(spec, name.replace("_", " ")))
+        except Exception as fault:  # a picture is a convenience: the asset and its spec stand without it
+            _log.warning("chart %s could not be drawn (%s); its Vega-Lite spec is attached", name, type(fault).__name__)
+        entries[f"spec_{name}"] = dg.MetadataValue.json(spec)
+    return entries
 
 
 def rows_metadata(df: pl.DataFrame, **extra) -> dict:

@@ -7,7 +7,9 @@ import polars as pl
 
 from asc_linkage.core import crisis, indicators, inequalities, institutionalisation
 from asc_linkage.core.quarters import quarter_end, quarter_start
-from asc_linkage.defs.common import INDICATORS, RESEARCH_ZONE, asset_out, quarter_partitions, rows_metadata, zone_asset
+from asc_linkage.defs.common import (
+    INDICATORS, RESEARCH_ZONE, asset_out, chart_metadata, quarter_partitions, rows_metadata, zone_asset,
+)
 
 MH_EVENTS = ("research_mh_referrals", "research_mh_care_contacts", "research_mh_hospital_spells",
              "research_mh_mha_episodes")
@@ -69,8 +71,7 @@ def pre_crisis_service_use(crisis_episodes: pl.DataFrame, research_asc_events: p
         "ratios: the answer to 'what service use precedes a crisis'. Aggregate; published after SDC.")
 def crisis_service_patterns(pre_crisis_service_use: pl.DataFrame):
     table = crisis.pattern_table(pre_crisis_service_use)
-    chart = crisis.pattern_chart(table)
-    return dg.Output(table, metadata=rows_metadata(table, chart=dg.MetadataValue.json(chart)))
+    return dg.Output(table, metadata=rows_metadata(table, **chart_metadata({"service_patterns": crisis.pattern_chart(table)})))
 
 
 @_asset("first_permanent_placements",

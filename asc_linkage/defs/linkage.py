@@ -19,8 +19,8 @@ from asc_linkage.core.expectations import spine_suite
 from asc_linkage.core.quarters import previous_quarter, quarter_end
 from asc_linkage.core.rules import rules_fingerprint
 from asc_linkage.defs.common import (
-    IDENTIFIABLE, LINKAGE, RESEARCH_ZONE, SPINES, STAGING, asset_out, counts_markdown, gx_check_result, gx_check_spec,
-    quarter_partitions, rows_metadata, zone_asset,
+    IDENTIFIABLE, LINKAGE, RESEARCH_ZONE, SPINES, STAGING, asset_out, chart_metadata, counts_markdown, gx_check_result,
+    gx_check_spec, quarter_partitions, rows_metadata, zone_asset,
 )
 from asc_linkage.defs.storage import HomeResource
 
@@ -223,7 +223,7 @@ def linkage(context: dg.AssetExecutionContext, home: HomeResource):
                           "model_settings_json": [result.model_settings_json]})
     yield dg.Output(model, output_name="linkage_model", metadata={
         "mode": mode, "trained_this_quarter": not result.stats["model_reused"],
-        **{f"chart_{name}": dg.MetadataValue.json(chart) for name, chart in result.charts.items()},
+        **chart_metadata(result.charts),
     })
     yield dg.Output(result.key_map, output_name="linkage_key_map",
                     metadata=rows_metadata(result.key_map, **_scalar_stats(result.stats)))
@@ -257,7 +257,7 @@ def linkage_quality_report(context: dg.AssetExecutionContext, home: HomeResource
     passed, measured = reporting.linkage_target_verdict(report.tables)
     yield dg.Output(summary, metadata=rows_metadata(
         summary, report=dg.MetadataValue.md(report.markdown), report_file=dg.MetadataValue.path(str(path)),
-        **{f"chart_{name}": dg.MetadataValue.json(figure) for name, figure in report.figures.items()},
+        **chart_metadata(report.figures),
         **{f"quality/{k}": v for k, v in measured.items() if isinstance(v, float)},
     ))
     yield dg.AssetCheckResult(check_name=LINKAGE_QUALITY_TARGETS, passed=passed,

@@ -1,12 +1,14 @@
 """Vega-Lite helpers: valid-looking specs from aggregates, refusal of record-level input."""
 
+import base64
 import json
 import math
+import re
 
 import polars as pl
 import pytest
 
-from asc_linkage.core.charts import chart_values, pattern_chart, rate_chart, write_spec
+from asc_linkage.core.charts import chart_values, pattern_chart, rate_chart, svg_image_markdown, write_spec
 
 
 def test_values_are_json_safe_and_record_level_input_is_refused():
@@ -53,3 +55,18 @@ def test_rate_chart_takes_placement_rate_columns():
     assert spec["spec"]["layer"][0]["encoding"]["x2"] == {"field": "rate_ci_upper"}
     assert spec["data"]["values"][1] == {"grouping": "age_group", "group": "85+", "rate_per_1000_py": 90.0,
                                          "rate_ci_lower": 70.0, "rate_ci_upper": 110.0}
+
+
+def test_a_chart_is_drawn_as_an_svg_picture_in_markdown():
+    pattern = pl.DataFrame({
+        "window": ["0-30", "31-90"], "measure": ["mh_contacts_attended"] * 2,
+        "case_mean_per_30_days": [2.0, 1.0], "comparison_mean_per_30_days": [0.5, 0.5],
+    })
+    markdown = svg_image_markdown(pattern_chart(pattern, window_order=["31-90", "0-30"], title="Before a crisis"), "patterns")
+    found = re.fullmatch(r"!\[patterns\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", markdown)
+    assert found, markdown[:80]
+    svg = base64.b64decode(found.group(1)).decode("utf-8")
+    # Drawn, not copied: an SVG with the chart's title, its panel and its axis labels as text.
+    assert svg.startswith("<svg") and "<path" in svg
+    for text in ("Before a crisis", "mh_contacts_attended", "31-90", "0-30", "case", "comparison"):
+        assert f">{text}<" in svg, text

@@ -30,6 +30,7 @@ in, which are names of our own tables), never a value.
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import sqlite3
@@ -201,9 +202,15 @@ def load_identifiers(landing: Path, vocabulary: set[str]) -> Identifiers:
 # --------------------------------------------------------------------------------------------
 
 
+# Charts are drawn into metadata as base64 SVG pictures, where a value would not read as text.
+_SVG_DATA_URI = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
+
+
 def scan_text(text: str, ids: Identifiers) -> Counter:
-    """Identifier kind -> number of occurrences in ``text``."""
+    """Identifier kind -> number of occurrences in ``text``, and in the SVG pictures it embeds."""
     found: Counter = Counter()
+    for picture in _SVG_DATA_URI.findall(text):
+        found += scan_text(base64.b64decode(picture).decode("utf-8", errors="replace"), ids)
     for run in _DIGIT_RUN.findall(text):
         for kind, values in ids.digits.items():
             if run in values:

@@ -407,3 +407,24 @@ def test_the_new_quarter_is_built_by_the_sensor(page, ui_home, ui_server):
     page.goto(f"{ui_server}/automation")
     page.wait_for_timeout(3000)
     _shot(page, "automation.png", "automation.png")
+
+
+_PICTURES = """() => Array.from(document.querySelectorAll('img'))
+  .filter(i => i.src.startsWith('data:image/svg+xml;base64,')).map(i => [i.alt, i.naturalWidth, i.naturalHeight])"""
+
+
+@pytest.mark.parametrize("asset, chart", [("linkage_quality_report", "chart_match_rate_by_ethnic_group"),
+                                          ("linkage_model", "chart_match_weights")])
+def test_charts_are_drawn_in_the_ui(page, ui_server, asset, chart):
+    """A chart is a picture in the UI, not a Vega-Lite spec printed as JSON: the latest
+    materialisation's metadata row opens it, and the browser decodes and draws the SVG."""
+    page.goto(f"{ui_server}/assets/{asset}?view=events")
+    row = page.locator("tr", has_text=chart).first
+    row.wait_for(state="visible")
+    row.get_by_text("[Show Markdown]").click()
+    page.get_by_role("dialog").locator("img").first.wait_for(state="visible")
+    drawn = page.evaluate(_PICTURES)
+    assert len(drawn) == 1 and drawn[0][0] == chart.removeprefix("chart_").replace("_", " "), drawn
+    assert drawn[0][1] > 200 and drawn[0][2] > 200, f"picture not drawn: {drawn}"
+    _shot(page, f"{chart}.png")
+    page.get_by_role("button", name="Close").click()
