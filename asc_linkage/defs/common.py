@@ -10,6 +10,8 @@ import polars as pl
 from asc_linkage.core.charts import svg_image_markdown
 from asc_linkage.core.output_specs import load_output_specs
 
+_log = logging.getLogger(__name__)
+
 QUARTER_PARTITIONS_NAME = "quarter"
 quarter_partitions = dg.DynamicPartitionsDefinition(name=QUARTER_PARTITIONS_NAME)
 
@@ -93,9 +95,6 @@ def zone_asset(name: str, group: str, zone: str, description: str, **kwargs):
         name=name, group_name=group, tags=zone_tags(zone), metadata=zone_metadata(zone, output_table_schema(name)),
         partitions_def=quarter_partitions, kinds={"polars", "parquet"}, description=description, **kwargs,
     )
-
-
-_log = logging.getLogger(__name__)
 
 
 def chart_metadata(charts: dict[str, dict]) -> dict:
