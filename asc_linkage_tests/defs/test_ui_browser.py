@@ -426,5 +426,5 @@ def test_charts_are_drawn_in_the_ui(page, ui_server, asset, chart):
     drawn = page.evaluate(_PICTURES)
     assert len(drawn) == 1 and drawn[0][0] == chart.removeprefix("chart_").replace("_", " "), drawn
     assert drawn[0][1] > 200 and drawn[0][2] > 200, f"picture not drawn: {drawn}"
-    _shot(page, f"{chart}.png")
+    _shot(page, f"{chart}.png", "quality_chart.png" if asset == "linkage_quality_report" else None)
     page.get_by_role("button", name="Close").click()
