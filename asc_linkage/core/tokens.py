@@ -282,14 +282,10 @@ def make_link_tokens(spine: pl.DataFrame, secret: bytes, previous_spine: pl.Data
     luts = {domain: parts.get(domain, empty) for domain in domains}
     out = {"source": feats["source"], "source_person_id": feats["source_person_id"]}
     for col, (domain, is_list) in FEATURES.items():
-        if col in NAME_LISTS:
-            # Tokenised once per distinct name, then joined back: a tenth of the rows to explode.
-            name = NAME_LISTS[col]
-            per_name = feats.select(name, col).filter(pl.col(name).is_not_null()).unique(name)
-            per_name = per_name.with_columns(_token_lists(per_name[col], luts[domain]).alias(col))
-            out[col] = feats.select(name).join(per_name, on=name, how="left", maintain_order="left")[col]
-        elif is_list:
-            out[col] = _token_lists(feats[col], luts[domain])
+        if is_list:
+            # Name-derived lists are tokenised once per distinct name, then joined back (`_per_name`):
+            # a tenth of the rows to explode.
+            out[col] = _per_name(feats, col, lambda d, col=col, lut=luts[domain]: {0: _token_lists(d[col], lut)})[0]
         else:
             out[col] = _token_series(feats[col], luts[domain])
     res = add_blooms(pl.DataFrame(out), lambda ser: ser)
