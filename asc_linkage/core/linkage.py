@@ -625,7 +625,7 @@ def _full_swap_u_from_frequencies(model: dict, df: pl.DataFrame) -> None:
 CROSS_SYSTEM_THRESHOLD = 0.9
 #: Match probability at which two records of one system link (the guard, `_cluster`). Kept higher:
 #: a pair of council records is less likely to be one person than the model's shared prior says
-#: (README, `probability_bands`), and at 0.9 council duplicate precision fell from 0.993 to 0.986
+#: (docs/linkage.md, `probability_bands`), and at 0.9 council duplicate precision fell from 0.993 to 0.986
 #: for 0.5 pp of recall at 200,000 persons.
 WITHIN_SYSTEM_THRESHOLD = 0.95
 #: Two records of one system, each linked to one record of the other system, are one person (a
