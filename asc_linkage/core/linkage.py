@@ -205,7 +205,13 @@ BLOCKING_RULES = [
     'l."dob" = r."dob" AND l."fn_init" = r."fn_init" AND l."sn_init" = r."sn_init"',
     'l."dob" = r."dob" AND l."pc_sector" = r."pc_sector"',
     'l."fn_nick" = r."fn_nick" AND l."sn" = r."sn" AND l."dob_y" = r."dob_y"',
-    'l."pc" = r."pc" AND l."fn_init" = r."fn_init"',
+    # One address and both initials: the true pairs only this rule finds have a date of birth missing
+    # on a side and a forename or surname alike (by sound, nickname or spelling). With the forename's
+    # initial alone, every true pair it alone found at 0.9 or more shared the surname's initial too
+    # (281 of 281 at a million persons, default data), and it made 7.2 million candidate pairs there,
+    # most of all the rules' (0.5 million with both initials): Splink's predict took 12.4 s, against
+    # 21.3 s, for the same links (F1 0.9872 against 0.9871; duplicate recalls equal).
+    'l."pc" = r."pc" AND l."fn_init" = r."fn_init" AND l."sn_init" = r."sn_init"',
     'l."names_sorted" = r."names_sorted" AND l."dob_y" = r."dob_y"',
     # A mistyped birth year where the postcode is missing or has changed escapes the rules above
     # (+1 council duplicate and +1 cross-system pair at 200,000 persons, for 40 more candidates).
