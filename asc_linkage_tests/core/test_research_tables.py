@@ -1,4 +1,6 @@
 import datetime as dt
+import hashlib
+import hmac
 
 import polars as pl
 
@@ -58,3 +60,21 @@ def test_pseudonymised_events_have_no_source_ids():
     c = out["research_mh_care_contacts"]
     assert c["referral_id"][0] in set(r["referral_id"])  # hashed ids still join
     assert out["research_mh_diagnoses"].height == 4
+
+
+def test_record_ids_are_keyed_hashes_stable_across_releases():
+    """Record ids are 'H' + the first 16 hex digits, upper case, of HMAC-SHA256 under a key derived
+    from the secret: pinned, as research tables of different quarters (and releases) join on them."""
+    refs = pl.DataFrame({"referral_id": ["R1", "R2", None], "patient_id": ["m1", "m2", "m3"]})
+    contacts = pl.DataFrame({"contact_id": ["C1", "C2", "C3"], "patient_id": ["m1", "m1", "m2"], "referral_id": ["R1", "R1", None]})
+    out = pseudonymise_events(KM, None, {"mh_referrals": refs, "mh_care_contacts": contacts}, b"s")
+    key = hmac.digest(b"s", b"asc-linkage research record ids v1", hashlib.sha256)
+
+    def expected(domain, value):
+        return None if value is None else "H" + hmac.new(key, f"{domain}\x1f{value}".encode(), hashlib.sha256).hexdigest()[:16].upper()
+
+    r = out["research_mh_referrals"].sort("research_person_id")
+    assert r["referral_id"].to_list() == [expected("referral_id", v) for v in ("R1", "R2", None)]
+    c = out["research_mh_care_contacts"].sort("research_person_id", "contact_id")
+    assert sorted(c["contact_id"].to_list()) == sorted(expected("contact_id", v) for v in ("C1", "C2", "C3"))
+    assert c["referral_id"].to_list().count(expected("referral_id", "R1")) == 2 and c["referral_id"].null_count() == 1

@@ -66,6 +66,10 @@ def test_vectorised_hmac_equals_python_hmac():
     for key in (b"k" * 32, b"x" * 64, b"long key " * 10):
         expected = [hmac.new(key, f"rpid\x1f{v}".encode(), hashlib.sha256).hexdigest() for v in values.to_list()]
         assert hmac_hex_many(key, "rpid", values).to_list() == expected
+        # a domain per value gives the same digests as one domain for all; a null stays null
+        domains = pl.Series(["rpid"] * values.len())
+        assert hmac_hex_many(key, domains, values).to_list() == expected
+        assert hmac_hex_many(key, "rpid", pl.Series([None, "x"], dtype=pl.String))[0] is None
 
 
 def test_hyphenated_and_spaced_double_forenames_share_a_forename_token():
