@@ -214,14 +214,10 @@ def hmac_hex_many(key: bytes, domains: pl.Series | str, values: pl.Series) -> pl
         key = hashlib.sha256(key).digest()
     block = key.ljust(64, b"\0")
     ipad, opad = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+    if isinstance(domains, str):
+        domains = pl.repeat(domains, values.len(), eager=True, dtype=pl.String)
+    frame = pl.DataFrame({"d": domains.cast(pl.String), "v": values.cast(pl.String)})
     with duckdb.connect() as con:
-        if isinstance(domains, str):  # one domain: the inner hash's prefix is a constant
-            frame = pl.DataFrame({"v": values.cast(pl.String)})
-            return con.sql(
-                "SELECT sha256($opad || unhex(sha256($prefix || encode(v)))) AS h FROM frame",
-                params={"opad": opad, "prefix": ipad + domains.encode() + b"\x1f"},
-            ).pl()["h"]
-        frame = pl.DataFrame({"d": domains.cast(pl.String), "v": values.cast(pl.String)})
         return con.sql(
             "SELECT sha256($opad || unhex(sha256($ipad || encode(d || chr(31) || v)))) AS h FROM frame",
             params={"opad": opad, "ipad": ipad},
